@@ -1,0 +1,240 @@
+/**
+ * Parsers for what Microsoft sends: subscriptions, operations, webhook payloads, plans, usage results.
+ *
+ * Lenient where Microsoft says it may add fields or values (unknown `action`, new term units, stray spaces
+ * in statuses, `quantity` as a string, an empty body for an empty list); strict only about what the service
+ * itself needs (ids). Unknown fields are kept, so nothing Microsoft sends is lost when it is recorded.
+ * @module
+ */
+import { z } from 'zod'
+
+/** `saasSubscriptionStatus` values as Microsoft spells them. */
+export const SUBSCRIPTION_STATUSES = [
+  'NotStarted',
+  'PendingFulfillmentStart',
+  'Subscribed',
+  'Suspended',
+  'Unsubscribed',
+] as const
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number]
+
+/** Operation `action` values known today; the parsers accept any other string too. */
+export const OPERATION_ACTIONS = [
+  'Subscribe',
+  'ChangePlan',
+  'ChangeQuantity',
+  'Suspend',
+  'Reinstate',
+  'Renew',
+  'Unsubscribe',
+  'Transfer',
+] as const
+export type KnownOperationAction = (typeof OPERATION_ACTIONS)[number]
+
+export const OPERATION_STATUSES = ['NotStarted', 'InProgress', 'Succeeded', 'Failed', 'Conflict'] as const
+export type OperationStatus = (typeof OPERATION_STATUSES)[number]
+export const TERMINAL_OPERATION_STATUSES: readonly OperationStatus[] = ['Succeeded', 'Failed', 'Conflict']
+
+const trimmed = z.string().transform((s) => s.trim())
+const optionalString = z
+  .string()
+  .nullish()
+  .transform((s) => s ?? undefined)
+
+/** Seats: a number, a numeric string, `""` or `null` (non-per-seat plans); always a number or undefined after parsing. */
+export const quantitySchema = z
+  .union([z.number(), z.string(), z.null()])
+  .optional()
+  .transform((q, ctx) => {
+    if (q === null || q === undefined || (typeof q === 'string' && q.trim() === '')) return undefined
+    const n = typeof q === 'number' ? q : Number(q.trim())
+    if (!Number.isFinite(n)) {
+      ctx.addIssue({ code: 'custom', message: `quantity "${String(q)}" is not a number` })
+      return z.NEVER
+    }
+    return n
+  })
+
+const statusSchema = trimmed.pipe(z.enum(SUBSCRIPTION_STATUSES))
+const operationStatusSchema = trimmed.pipe(z.enum(OPERATION_STATUSES))
+
+export const aadIdentifierSchema = z.looseObject({
+  emailId: optionalString,
+  objectId: optionalString,
+  tenantId: optionalString,
+  puid: optionalString,
+})
+export type AadIdentifier = z.output<typeof aadIdentifierSchema>
+
+export const termSchema = z.looseObject({
+  /** Open: Microsoft added P2Y/P3Y in 2022 and P4Y/P5Y in 2025. */
+  termUnit: optionalString,
+  startDate: optionalString,
+  endDate: optionalString,
+  chargeDuration: optionalString,
+})
+export type Term = z.output<typeof termSchema>
+
+export const subscriptionSchema = z.looseObject({
+  id: z.string().min(1),
+  publisherId: optionalString,
+  offerId: z.string().default(''),
+  name: optionalString,
+  saasSubscriptionStatus: statusSchema,
+  beneficiary: aadIdentifierSchema.nullish().transform((v) => v ?? undefined),
+  purchaser: aadIdentifierSchema.nullish().transform((v) => v ?? undefined),
+  planId: z.string().default(''),
+  quantity: quantitySchema,
+  term: termSchema.nullish().transform((v) => v ?? undefined),
+  autoRenew: z.boolean().nullish().transform((v) => v ?? undefined),
+  isTest: z.boolean().nullish().transform((v) => v ?? false),
+  isFreeTrial: z.boolean().nullish().transform((v) => v ?? false),
+  allowedCustomerOperations: z.array(z.string()).nullish().transform((v) => v ?? undefined),
+  sandboxType: optionalString,
+  sessionMode: optionalString,
+  created: optionalString,
+})
+export type Subscription = z.output<typeof subscriptionSchema>
+
+export const resolvedSubscriptionSchema = z.looseObject({
+  id: z.string().min(1),
+  subscriptionName: optionalString,
+  offerId: z.string().default(''),
+  planId: z.string().default(''),
+  quantity: quantitySchema,
+  subscription: subscriptionSchema,
+})
+export type ResolvedSubscription = z.output<typeof resolvedSubscriptionSchema>
+
+export const subscriptionsPageSchema = z
+  .looseObject({
+    subscriptions: z.array(subscriptionSchema).nullish().transform((v) => v ?? []),
+    '@nextLink': optionalString,
+  })
+  .nullish()
+  .transform((v) => v ?? { subscriptions: [], '@nextLink': undefined })
+
+export const operationSchema = z.looseObject({
+  id: z.string().min(1),
+  activityId: optionalString,
+  subscriptionId: z.string().min(1),
+  offerId: optionalString,
+  publisherId: optionalString,
+  planId: optionalString,
+  quantity: quantitySchema,
+  action: trimmed,
+  timeStamp: optionalString,
+  status: operationStatusSchema,
+  errorStatusCode: optionalString,
+  errorMessage: optionalString,
+})
+export type Operation = z.output<typeof operationSchema>
+
+export const operationListSchema = z
+  .looseObject({ operations: z.array(operationSchema).nullish().transform((v) => v ?? []) })
+  .nullish()
+  .transform((v) => v ?? { operations: [] })
+
+/**
+ * A webhook body. Older payloads carry only a few fields (even `operationType` instead of `action`), so
+ * everything but the operation and subscription ids is optional; the operation itself is then read
+ * back with Get Operation before anything is applied.
+ */
+export const webhookPayloadSchema = z
+  .looseObject({
+    id: z.string().min(1),
+    activityId: optionalString,
+    subscriptionId: z.string().min(1),
+    publisherId: optionalString,
+    offerId: optionalString,
+    planId: optionalString,
+    quantity: quantitySchema,
+    timeStamp: optionalString,
+    action: trimmed.optional(),
+    operationType: trimmed.optional(),
+    status: operationStatusSchema.optional(),
+    operationRequestSource: optionalString,
+    subscription: subscriptionSchema.nullish().transform((v) => v ?? undefined),
+    purchaseToken: optionalString,
+  })
+  .transform(({ operationType, ...rest }) => ({ ...rest, action: rest.action ?? operationType ?? '' }))
+export type WebhookPayload = z.output<typeof webhookPayloadSchema>
+
+export const planSchema = z.looseObject({
+  planId: z.string().min(1),
+  displayName: optionalString,
+  isPrivate: z.boolean().nullish(),
+  description: optionalString,
+  minQuantity: quantitySchema,
+  maxQuantity: quantitySchema,
+  hasFreeTrials: z.boolean().nullish(),
+  isPricePerSeat: z.boolean().nullish(),
+  isStopSell: z.boolean().nullish(),
+  market: optionalString,
+  planComponents: z.looseObject({}).nullish(),
+  sourceOffers: z.array(z.looseObject({ externalId: optionalString })).nullish(),
+})
+export type Plan = z.output<typeof planSchema>
+
+export const plansSchema = z
+  .looseObject({ plans: z.array(planSchema).nullish().transform((v) => v ?? []) })
+  .nullish()
+  .transform((v) => v ?? { plans: [] })
+
+/** A usage event as the publisher sends it. Strict: it is the service's own output. */
+export const usageEventSchema = z.object({
+  resourceId: z.string().min(1),
+  quantity: z.number().positive(),
+  dimension: z.string().min(1),
+  effectiveStartTime: z.string().min(1),
+  planId: z.string().min(1),
+})
+export type UsageEvent = z.output<typeof usageEventSchema>
+
+export const usageEventResultSchema = z.looseObject({
+  usageEventId: optionalString,
+  status: trimmed,
+  messageTime: optionalString,
+  resourceId: optionalString,
+  resourceUri: optionalString,
+  quantity: z.number().nullish(),
+  dimension: optionalString,
+  effectiveStartTime: optionalString,
+  planId: optionalString,
+  error: z.looseObject({ code: optionalString, message: optionalString }).nullish(),
+})
+export type UsageEventResult = z.output<typeof usageEventResultSchema>
+
+export const batchUsageEventResultSchema = z.looseObject({
+  count: z.number().nullish(),
+  result: z.array(usageEventResultSchema).nullish().transform((v) => v ?? []),
+})
+export type BatchUsageEventResult = z.output<typeof batchUsageEventResultSchema>
+
+/** Microsoft's 409 for a usage event that was already accepted: the original event, not a failure. */
+export const usageConflictSchema = z.looseObject({
+  code: optionalString,
+  message: optionalString,
+  additionalInfo: z.looseObject({ acceptedMessage: usageEventResultSchema }).nullish(),
+})
+
+export const usageRecordSchema = z.looseObject({
+  usageDate: optionalString,
+  usageResourceId: optionalString,
+  dimension: optionalString,
+  planId: optionalString,
+  planName: optionalString,
+  offerId: optionalString,
+  offerName: optionalString,
+  offerType: optionalString,
+  azureSubscriptionId: optionalString,
+  reconStatus: optionalString,
+  submittedQuantity: z.number().nullish(),
+  processedQuantity: z.number().nullish(),
+  submittedCount: z.number().nullish(),
+})
+export const usageRecordsSchema = z
+  .array(usageRecordSchema)
+  .nullish()
+  .transform((v) => v ?? [])
+export type UsageRecord = z.output<typeof usageRecordSchema>

@@ -97,9 +97,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL']
   taskQueue: string
   marketplace: { apiUrl: string; staticToken?: string; timeoutMs: number }
-  webhook:
-    | { auth: 'none' }
-    | { auth: 'entra'; tenantId: string; audience: string; jwksUrl?: string }
+  webhook: { auth: 'none' } | { auth: 'entra'; tenantId: string; audience: string; jwksUrl?: string }
   admin: { apiKey: string; entra?: { tenantId: string; audience: string; roles?: string[] } }
   landing: {
     sessionSecret: string

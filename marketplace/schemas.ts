@@ -86,10 +86,22 @@ export const subscriptionSchema = z.looseObject({
   planId: z.string().default(''),
   quantity: quantitySchema,
   term: termSchema.nullish().transform((v) => v ?? undefined),
-  autoRenew: z.boolean().nullish().transform((v) => v ?? undefined),
-  isTest: z.boolean().nullish().transform((v) => v ?? false),
-  isFreeTrial: z.boolean().nullish().transform((v) => v ?? false),
-  allowedCustomerOperations: z.array(z.string()).nullish().transform((v) => v ?? undefined),
+  autoRenew: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? undefined),
+  isTest: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
+  isFreeTrial: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
+  allowedCustomerOperations: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? undefined),
   sandboxType: optionalString,
   sessionMode: optionalString,
   created: optionalString,
@@ -108,7 +120,10 @@ export type ResolvedSubscription = z.output<typeof resolvedSubscriptionSchema>
 
 export const subscriptionsPageSchema = z
   .looseObject({
-    subscriptions: z.array(subscriptionSchema).nullish().transform((v) => v ?? []),
+    subscriptions: z
+      .array(subscriptionSchema)
+      .nullish()
+      .transform((v) => v ?? []),
     '@nextLink': optionalString,
   })
   .nullish()
@@ -131,7 +146,12 @@ export const operationSchema = z.looseObject({
 export type Operation = z.output<typeof operationSchema>
 
 export const operationListSchema = z
-  .looseObject({ operations: z.array(operationSchema).nullish().transform((v) => v ?? []) })
+  .looseObject({
+    operations: z
+      .array(operationSchema)
+      .nullish()
+      .transform((v) => v ?? []),
+  })
   .nullish()
   .transform((v) => v ?? { operations: [] })
 
@@ -177,7 +197,12 @@ export const planSchema = z.looseObject({
 export type Plan = z.output<typeof planSchema>
 
 export const plansSchema = z
-  .looseObject({ plans: z.array(planSchema).nullish().transform((v) => v ?? []) })
+  .looseObject({
+    plans: z
+      .array(planSchema)
+      .nullish()
+      .transform((v) => v ?? []),
+  })
   .nullish()
   .transform((v) => v ?? { plans: [] })
 
@@ -207,7 +232,10 @@ export type UsageEventResult = z.output<typeof usageEventResultSchema>
 
 export const batchUsageEventResultSchema = z.looseObject({
   count: z.number().nullish(),
-  result: z.array(usageEventResultSchema).nullish().transform((v) => v ?? []),
+  result: z
+    .array(usageEventResultSchema)
+    .nullish()
+    .transform((v) => v ?? []),
 })
 export type BatchUsageEventResult = z.output<typeof batchUsageEventResultSchema>
 

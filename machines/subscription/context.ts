@@ -1,0 +1,114 @@
+/**
+ * The machine's memory, and the pure updates the transitions make to it.
+ * @module
+ */
+import type { Buyer } from './events.ts'
+import type { SubscriptionFacts, SubscriptionStatus } from './facts.ts'
+
+/** A customer-initiated ChangePlan/ChangeQuantity waiting for the vendor's decision and its acknowledgement. */
+export interface PendingChange {
+  operationId: string
+  action: 'ChangePlan' | 'ChangeQuantity'
+  planId?: string
+  quantity?: number
+  timeStamp?: string
+  receivedAt: string
+  accept?: boolean
+  reason?: string
+}
+
+/** A change or cancellation the vendor asked for, from the request to Microsoft's answer. */
+export interface VendorRequest {
+  requestId: string
+  kind: 'changePlan' | 'changeQuantity' | 'cancel'
+  planId?: string
+  quantity?: number
+  /** The state to go back to if Microsoft refuses. */
+  from: 'awaitingBuyer' | 'provisioningFailed' | 'activationFailed' | 'subscribed' | 'suspended'
+  outcome?: 'succeeded' | 'failed'
+  operationId?: string
+  message?: string
+}
+
+export interface SubscriptionContext {
+  subscription: SubscriptionFacts
+  origin: SubscriptionInput['origin']
+  buyer?: Buyer
+  retentionDays: number
+  change?: PendingChange
+  request?: VendorRequest
+  /** Finished vendor requests, newest last: an update waiting on one reads its outcome here. */
+  requests: VendorRequest[]
+  reinstatement?: { operationId?: string }
+  provisioningReference?: string
+  failure?: { step: 'provision' | 'activate'; message: string; at?: string }
+  /** Microsoft operation ids already applied or settled, newest last: a repeated webhook changes nothing. */
+  operations: string[]
+  /** Microsoft `timeStamp` of the latest plan/quantity change applied: an older one arriving late is stale. */
+  lastChangeAt?: string
+  unsubscribedAt?: string
+  retainUntil?: string
+}
+
+export interface SubscriptionInput {
+  subscription: SubscriptionFacts
+  /** How long the vendor keeps a cancelled customer's data (Microsoft asks for at least 7 days). */
+  retentionDays: number
+  /**
+   * `purchase`: a new subscription to provision (landing page, Subscribe webhook).
+   * `adoption`: an existing one this service learns about from a webhook or reconciliation; it is
+   * taken in the state Microsoft reports, without provisioning.
+   */
+  origin: 'purchase' | 'adoption'
+}
+
+const MAX_OPERATIONS = 500
+const MAX_REQUESTS = 20
+const DAY_MS = 86_400_000
+
+export function rememberOperation(context: SubscriptionContext, operationId: string | undefined): string[] {
+  if (!operationId || context.operations.includes(operationId)) return context.operations
+  return [...context.operations, operationId].slice(-MAX_OPERATIONS)
+}
+
+export function isNewOperation(context: SubscriptionContext, event: { operationId?: string }): boolean {
+  return !event.operationId || !context.operations.includes(event.operationId)
+}
+
+/** Failed or Conflict operations changed nothing at Microsoft, so they change nothing here either. */
+export function isEffective(event: { status: string }): boolean {
+  return event.status !== 'Failed' && event.status !== 'Conflict'
+}
+
+export function withStatus(context: SubscriptionContext, status: SubscriptionStatus): SubscriptionFacts {
+  return { ...context.subscription, saasSubscriptionStatus: status }
+}
+
+/** Takes Microsoft's view, keeping this service's own status, plan and quantity (those change only by transition). */
+export function mergeFacts(ours: SubscriptionFacts, theirs: SubscriptionFacts | undefined): SubscriptionFacts {
+  if (!theirs) return ours
+  return {
+    ...theirs,
+    saasSubscriptionStatus: ours.saasSubscriptionStatus,
+    planId: ours.planId,
+    quantity: ours.quantity,
+  }
+}
+
+export function retention(context: SubscriptionContext, at: string | undefined) {
+  const from = at ?? new Date(0).toISOString()
+  return {
+    unsubscribedAt: from,
+    retainUntil: new Date(Date.parse(from) + context.retentionDays * DAY_MS).toISOString(),
+  }
+}
+
+export function finishRequest(
+  context: SubscriptionContext,
+  outcome: VendorRequest['outcome'],
+  details: { operationId?: string; message?: string } = {},
+): Pick<SubscriptionContext, 'request' | 'requests'> {
+  if (!context.request) return { request: undefined, requests: context.requests }
+  const done = { ...context.request, outcome, ...details }
+  return { request: undefined, requests: [...context.requests, done].slice(-MAX_REQUESTS) }
+}

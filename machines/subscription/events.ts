@@ -1,0 +1,118 @@
+/**
+ * Everything that can happen to a subscription, as events of its lifecycle machine.
+ *
+ * Marketplace events carry Microsoft's action names (`ChangePlan`, `Suspend`, …) and describe an
+ * operation the HTTP server already checked with Get Operation. The others come from the buyer, the
+ * vendor, an operator, reconciliation, or the result of an activity the machine asked for.
+ * Every event may carry `at`, the time it happened (stamped by the driver when absent).
+ * @module
+ */
+import type { OperationStatus } from '../../marketplace/schemas.ts'
+import type { SubscriptionFacts } from './facts.ts'
+
+export type { OperationStatus }
+
+interface Stamped {
+  at?: string
+}
+
+/** A Microsoft operation delivered by webhook (or found by reconciliation), verified with Get Operation. */
+interface OperationEvent extends Stamped {
+  operationId: string
+  /** Microsoft's status of the operation as Get Operation reported it. */
+  status: OperationStatus
+  /** `operationRequestSource`: `Azure` (customer, CSP, Microsoft) is `customer`; `Partner` is `vendor`. */
+  source: 'customer' | 'vendor'
+  /** Microsoft's `timeStamp` of the operation; orders changes that arrive out of order. */
+  timeStamp?: string
+  /** When the webhook reached the service: the 10-second decision window counts from here. */
+  receivedAt: string
+  /** The subscription as Microsoft sent it with the webhook, when it did. */
+  subscription?: SubscriptionFacts
+}
+
+export type MarketplaceEvent =
+  | (OperationEvent & { type: 'ChangePlan'; planId: string })
+  | (OperationEvent & { type: 'ChangeQuantity'; quantity: number })
+  | (OperationEvent & { type: 'Suspend' })
+  | (OperationEvent & { type: 'Reinstate' })
+  | (OperationEvent & { type: 'Renew' })
+  | (OperationEvent & { type: 'Unsubscribe' })
+  | (OperationEvent & { type: 'Subscribe' })
+  /** An action this service does not know (Microsoft adds them); recorded, never applied. */
+  | (OperationEvent & { type: 'operation.unknown'; action: string })
+
+export const MARKETPLACE_EVENT_TYPES = [
+  'ChangePlan',
+  'ChangeQuantity',
+  'Suspend',
+  'Reinstate',
+  'Renew',
+  'Unsubscribe',
+  'Subscribe',
+  'operation.unknown',
+] as const satisfies readonly MarketplaceEvent['type'][]
+
+export interface Buyer {
+  email?: string
+  name?: string
+  tenantId?: string
+  objectId?: string
+}
+
+/** Outcome of a vendor-initiated change or cancellation, once Microsoft has answered. */
+export type SettledStatus = 'Succeeded' | 'Failed' | 'Conflict'
+
+export type LifecycleEvent =
+  /** The buyer confirmed the purchase on the landing page. */
+  | (Stamped & { type: 'buyer.confirmed'; buyer: Buyer })
+  | (Stamped & { type: 'provisioning.completed' })
+  /** The vendor accepted the provisioning request and will report completion later. */
+  | (Stamped & { type: 'provisioning.pending'; reference?: string })
+  | (Stamped & { type: 'provisioning.failed'; message: string })
+  | (Stamped & { type: 'activation.completed' })
+  | (Stamped & { type: 'activation.failed'; message: string })
+  /** The vendor's answer to a customer ChangePlan/ChangeQuantity (accepted by default when late). */
+  | (Stamped & { type: 'change.decided'; operationId: string; accept: boolean; reason?: string })
+  /** A Microsoft operation reached its end (after an acknowledgement, or by following Operation-Location). */
+  | (Stamped & {
+      type: 'operation.settled'
+      operationId: string
+      status: SettledStatus
+      /** Set when the operation answers a vendor request. */
+      requestId?: string
+    })
+  | (Stamped & { type: 'vendor.changePlan'; requestId: string; planId: string })
+  | (Stamped & { type: 'vendor.changeQuantity'; requestId: string; quantity: number })
+  | (Stamped & { type: 'vendor.cancel'; requestId: string })
+  /** Microsoft refused a vendor request outright (a 4xx on PATCH/DELETE). */
+  | (Stamped & { type: 'vendor.requestFailed'; requestId: string; message: string })
+  | (Stamped & { type: 'reinstatement.decided'; accept: boolean; reason?: string })
+  /** Microsoft's current view of the subscription, from reconciliation or a fresh Get Subscription. */
+  | (Stamped & { type: 'status.observed'; subscription: SubscriptionFacts })
+  /** An operator retries the failed step. */
+  | (Stamped & { type: 'retry' })
+
+export type SubscriptionEvent = MarketplaceEvent | LifecycleEvent
+
+export const LIFECYCLE_EVENT_TYPES = [
+  'buyer.confirmed',
+  'provisioning.completed',
+  'provisioning.pending',
+  'provisioning.failed',
+  'activation.completed',
+  'activation.failed',
+  'change.decided',
+  'operation.settled',
+  'vendor.changePlan',
+  'vendor.changeQuantity',
+  'vendor.cancel',
+  'vendor.requestFailed',
+  'reinstatement.decided',
+  'status.observed',
+  'retry',
+] as const satisfies readonly LifecycleEvent['type'][]
+
+export function isMarketplaceEvent(event: SubscriptionEvent): event is MarketplaceEvent {
+  return (MARKETPLACE_EVENT_TYPES as readonly string[]).includes(event.type)
+}

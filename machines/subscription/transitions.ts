@@ -1,0 +1,145 @@
+/**
+ * Pure pieces of the machine's transitions: the side effects' parameters, the guards' conditions and
+ * the context updates that more than one state shares.
+ * @module
+ */
+import { isNewOperation, rememberOperation, type PendingChange, type SubscriptionContext } from './context.ts'
+import type { Buyer, MarketplaceEvent, SubscriptionEvent } from './events.ts'
+import type { SubscriptionFacts } from './facts.ts'
+
+/** Parameters of each side effect, as the workflow receives them. */
+export interface ActionParams {
+  provision: { subscription: SubscriptionFacts; buyer?: Buyer }
+  activate: { subscriptionId: string; planId: string; quantity?: number }
+  /** Decide on a customer's ChangePlan/ChangeQuantity before Microsoft's 10-second window closes. */
+  decideChange: { subscription: SubscriptionFacts; change: PendingChange }
+  /** PATCH the operation `Success` (accepted) or `Failure` (rejected), then report how it settled. */
+  acknowledgeOperation: { subscriptionId: string; change: PendingChange }
+  /** Microsoft confirmed a new plan or seat count: the vendor applies it. */
+  applyChange: {
+    subscription: SubscriptionFacts
+    previous: { planId: string; quantity?: number }
+    operationId?: string
+  }
+  requestChange: { subscriptionId: string; requestId: string; planId?: string; quantity?: number }
+  requestCancellation: { subscriptionId: string; requestId: string }
+  suspendAccess: { subscription: SubscriptionFacts; operationId?: string }
+  decideReinstatement: { subscription: SubscriptionFacts; operationId?: string }
+  deprovision: { subscription: SubscriptionFacts; retainUntil: string }
+  notify: { event: string; subscription: SubscriptionFacts; operationId?: string }
+}
+
+export type SideEffect = { [K in keyof ActionParams]: { type: K; params: ActionParams[K] } }[keyof ActionParams]
+
+type Args = { context: SubscriptionContext; event: SubscriptionEvent }
+
+interface Change {
+  planId?: string
+  quantity?: number
+  operationId?: string
+  timeStamp?: string
+}
+
+/** The vendor hook's parameters and the context update for a plan/quantity change Microsoft confirmed. */
+export function applyChange(context: SubscriptionContext, change: Change) {
+  const subscription = {
+    ...context.subscription,
+    planId: change.planId ?? context.subscription.planId,
+    quantity: change.quantity ?? context.subscription.quantity,
+  }
+  const newer = change.timeStamp && (!context.lastChangeAt || change.timeStamp > context.lastChangeAt)
+  return {
+    params: {
+      subscription,
+      previous: { planId: context.subscription.planId, quantity: context.subscription.quantity },
+      operationId: change.operationId,
+    } satisfies ActionParams['applyChange'],
+    update: {
+      subscription,
+      operations: rememberOperation(context, change.operationId),
+      lastChangeAt: newer ? change.timeStamp : context.lastChangeAt,
+    } satisfies Partial<SubscriptionContext>,
+  }
+}
+
+/** The change a vendor request asked for, confirmed by this event. */
+export function requestedChange(context: SubscriptionContext, event: SubscriptionEvent): Change {
+  const request = context.request
+  return {
+    planId: request?.planId,
+    quantity: request?.quantity,
+    operationId: 'operationId' in event ? event.operationId : undefined,
+    timeStamp: 'timeStamp' in event ? event.timeStamp : undefined,
+  }
+}
+
+/** `applyChange` side-effect parameters, for a change taken from the event, the pending customer change, or the vendor request. */
+export const applyChangeParams = {
+  fromEvent: ({ context, event }: Args) => applyChange(context, changeFromEvent(event)).params,
+  pending: ({ context }: Args) => applyChange(context, context.change ?? {}).params,
+  requested: ({ context, event }: Args) => applyChange(context, requestedChange(context, event)).params,
+}
+
+/** The plan or seats an event asks for: from a ChangePlan/ChangeQuantity, or what Microsoft reports now. */
+export function changeFromEvent(event: SubscriptionEvent): Change {
+  switch (event.type) {
+    case 'ChangePlan':
+      return { planId: event.planId, operationId: event.operationId, timeStamp: event.timeStamp }
+    case 'ChangeQuantity':
+      return { quantity: event.quantity, operationId: event.operationId, timeStamp: event.timeStamp }
+    case 'status.observed':
+      return { planId: event.subscription.planId, quantity: event.subscription.quantity }
+    default:
+      return {}
+  }
+}
+
+/** An open customer change (InProgress at Microsoft) not seen before: the vendor must decide now. */
+export function isChangeToDecide({ context, event }: Args): boolean {
+  return (
+    isChange(event) &&
+    isNewOperation(context, event) &&
+    (event.status === 'InProgress' || event.status === 'NotStarted')
+  )
+}
+
+/** A change Microsoft already completed (a late webhook after the auto-accept), newer than the last applied. */
+export function isConfirmedChange({ context, event }: Args): boolean {
+  return isChange(event) && isNewOperation(context, event) && event.status === 'Succeeded' && !isStale(context, event)
+}
+
+/** A completed change older than the last one applied: delivered out of order, it must not overwrite it. */
+export function isStaleConfirmedChange({ context, event }: Args): boolean {
+  return isChange(event) && isNewOperation(context, event) && event.status === 'Succeeded' && isStale(context, event)
+}
+
+export function pendingChangeOf(event: SubscriptionEvent): PendingChange | undefined {
+  if (!isChange(event)) return undefined
+  const { operationId, timeStamp, receivedAt } = event
+  return { operationId, action: event.type, ...changeFromEvent(event), timeStamp, receivedAt }
+}
+
+/** Microsoft's webhook confirming the vendor's own pending change (same plan or seats, Succeeded). */
+export function matchesRequest({ context, event }: Args): boolean {
+  const request = context.request
+  if (!request || !isChange(event) || event.status !== 'Succeeded' || !isNewOperation(context, event)) return false
+  return event.type === 'ChangePlan' ? event.planId === request.planId : event.quantity === request.quantity
+}
+
+export function observedDrift({ context, event }: Args): boolean {
+  return (
+    event.type === 'status.observed' &&
+    (event.subscription.planId !== context.subscription.planId ||
+      event.subscription.quantity !== context.subscription.quantity)
+  )
+}
+
+function isChange(
+  event: SubscriptionEvent,
+): event is Extract<MarketplaceEvent, { type: 'ChangePlan' | 'ChangeQuantity' }> {
+  return event.type === 'ChangePlan' || event.type === 'ChangeQuantity'
+}
+
+function isStale(context: SubscriptionContext, event: { timeStamp?: string }): boolean {
+  return !!(event.timeStamp && context.lastChangeAt && event.timeStamp < context.lastChangeAt)
+}

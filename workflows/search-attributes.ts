@@ -1,0 +1,44 @@
+/**
+ * Search attributes operators filter subscriptions by in the Temporal UI, e.g.
+ * `SaasStatus = "Suspended" AND SaasBeneficiaryTenantId = "…"`. Values are in Microsoft's words.
+ * Workflow-safe: imported by the workflow, the server (queries) and the dev-server launcher (registration).
+ * @module
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common'
+
+export const SubscriptionIdKey = defineSearchAttributeKey('SaasSubscriptionId', SearchAttributeType.KEYWORD)
+/** `saasSubscriptionStatus` as this service last knows it (PendingFulfillmentStart, Subscribed, …). */
+export const StatusKey = defineSearchAttributeKey('SaasStatus', SearchAttributeType.KEYWORD)
+/** The lifecycle step inside that status (provisioning, activationFailed, …), to find stuck subscriptions. */
+export const StepKey = defineSearchAttributeKey('SaasStep', SearchAttributeType.KEYWORD)
+export const OfferIdKey = defineSearchAttributeKey('SaasOfferId', SearchAttributeType.KEYWORD)
+export const PlanIdKey = defineSearchAttributeKey('SaasPlanId', SearchAttributeType.KEYWORD)
+export const QuantityKey = defineSearchAttributeKey('SaasQuantity', SearchAttributeType.INT)
+export const BeneficiaryTenantKey = defineSearchAttributeKey('SaasBeneficiaryTenantId', SearchAttributeType.KEYWORD)
+export const PurchaserTenantKey = defineSearchAttributeKey('SaasPurchaserTenantId', SearchAttributeType.KEYWORD)
+export const FreeTrialKey = defineSearchAttributeKey('SaasIsFreeTrial', SearchAttributeType.BOOL)
+export const TestKey = defineSearchAttributeKey('SaasIsTest', SearchAttributeType.BOOL)
+
+const KEYS = [
+  SubscriptionIdKey,
+  StatusKey,
+  StepKey,
+  OfferIdKey,
+  PlanIdKey,
+  QuantityKey,
+  BeneficiaryTenantKey,
+  PurchaserTenantKey,
+  FreeTrialKey,
+  TestKey,
+]
+
+const CLI_TYPES = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.BOOL]: 'Bool',
+} as Record<SearchAttributeType, string>
+
+/** Name → type as `temporal operator search-attribute create` and `--search-attribute` spell it. */
+export const SEARCH_ATTRIBUTES: Record<string, string> = Object.fromEntries(
+  KEYS.map((k) => [k.name, CLI_TYPES[k.type]]),
+)

@@ -1,0 +1,137 @@
+/**
+ * Activities that talk to Microsoft: read a subscription, activate it, acknowledge an operation, and the
+ * vendor-initiated change and cancellation followed to their end.
+ * @module
+ */
+import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity'
+import type { PendingChange, SettledStatus, SubscriptionFacts } from '../machines/subscription/index.ts'
+import { factsOf } from '../machines/subscription/index.ts'
+import { isMarketplaceError, type MarketplaceClient } from '../marketplace/client/index.ts'
+import type { Operation } from '../marketplace/schemas.ts'
+import { translatingFailures } from './failures.ts'
+
+/** How long a vendor request may wait for Microsoft to finish the operation ("can take several minutes"). */
+const OPERATION_DEADLINE_MS = 15 * 60_000
+const POLL_INTERVAL_MS = 1_000
+
+export type RequestOutcome =
+  { outcome: 'settled'; operationId: string; status: SettledStatus } | { outcome: 'refused'; message: string }
+
+export function marketplaceActivities(marketplace: MarketplaceClient) {
+  const ctx = (correlationId?: string) => ({ correlationId, signal: cancellationSignal() })
+
+  /** PATCH/DELETE once, then follow the operation; a retry resumes polling instead of asking again. */
+  async function requestAndFollow(
+    request: () => Promise<{ operationLocation: string; operationId: string }>,
+    correlationId: string,
+  ): Promise<RequestOutcome> {
+    let accepted = activityInfo().heartbeatDetails as { operationLocation: string; operationId: string } | undefined
+    if (!accepted) {
+      try {
+        accepted = await request()
+      } catch (err) {
+        if (isMarketplaceError(err) && !err.retryable) return { outcome: 'refused', message: err.message }
+        throw err
+      }
+      heartbeat(accepted)
+    }
+    const operation = await marketplace.awaitOperation(accepted.operationLocation, {
+      ...ctx(correlationId),
+      deadlineMs: OPERATION_DEADLINE_MS,
+      intervalMs: POLL_INTERVAL_MS,
+      onPoll: () => heartbeat(accepted),
+    })
+    return { outcome: 'settled', operationId: operation.id, status: operation.status as SettledStatus }
+  }
+
+  return {
+    async getSubscription(subscriptionId: string): Promise<SubscriptionFacts> {
+      return translatingFailures(async () => factsOf(await marketplace.getSubscription(subscriptionId, ctx())))
+    },
+
+    /**
+     * Activate; billing starts. A retry after an attempt whose answer was lost gets a 400 "already
+     * Subscribed": that is success, confirmed by reading the subscription.
+     */
+    async activate(params: {
+      subscriptionId: string
+      planId: string
+      quantity?: number
+      correlationId?: string
+    }): Promise<void> {
+      return translatingFailures(async () => {
+        try {
+          await marketplace.activate(
+            params.subscriptionId,
+            { planId: params.planId, quantity: params.quantity },
+            ctx(params.correlationId),
+          )
+        } catch (err) {
+          if (!isMarketplaceError(err, 400)) throw err
+          const current = await marketplace.getSubscription(params.subscriptionId, ctx(params.correlationId))
+          if (current.saasSubscriptionStatus !== 'Subscribed') throw err
+        }
+      })
+    },
+
+    /**
+     * Answers a customer's change inside Microsoft's window (PATCH Success/Failure, retried on 429/5xx by
+     * the activity's policy), then reports how Microsoft settled it. Past the window the PATCH is moot
+     * (Microsoft accepted it already), so only the final status is read.
+     */
+    async acknowledgeOperation(params: {
+      subscriptionId: string
+      change: PendingChange
+      deadline: string
+    }): Promise<{ status: SettledStatus }> {
+      return translatingFailures(async () => {
+        const { subscriptionId, change } = params
+        const call = ctx(change.operationId)
+        if (Date.now() < Date.parse(params.deadline)) {
+          try {
+            await marketplace.updateOperation(
+              subscriptionId,
+              change.operationId,
+              { status: change.accept === false ? 'Failure' : 'Success' },
+              call,
+            )
+          } catch (err) {
+            // 409: Microsoft already settled it (a newer update, or its own auto-accept); read what it decided.
+            if (!isMarketplaceError(err, 409)) throw err
+          }
+        }
+        const operation: Operation = await marketplace.awaitOperation(
+          { subscriptionId, operationId: change.operationId },
+          { ...call, deadlineMs: 60_000, intervalMs: 500, onPoll: (op) => heartbeat(op.status) },
+        )
+        return { status: operation.status as SettledStatus }
+      })
+    },
+
+    async requestChange(params: {
+      subscriptionId: string
+      requestId: string
+      planId?: string
+      quantity?: number
+    }): Promise<RequestOutcome> {
+      return translatingFailures(() =>
+        requestAndFollow(
+          () =>
+            params.planId !== undefined
+              ? marketplace.changePlan(params.subscriptionId, params.planId, ctx(params.requestId))
+              : marketplace.changeQuantity(params.subscriptionId, params.quantity!, ctx(params.requestId)),
+          params.requestId,
+        ),
+      )
+    },
+
+    async requestCancellation(params: { subscriptionId: string; requestId: string }): Promise<RequestOutcome> {
+      return translatingFailures(() =>
+        requestAndFollow(
+          () => marketplace.deleteSubscription(params.subscriptionId, ctx(params.requestId)),
+          params.requestId,
+        ),
+      )
+    },
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Activities that call the vendor's hooks (provision, decide, apply, suspend, reinstate, deprovision, notify).
+ * @module
+ */
+import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity'
+import type { ActionParams } from '../machines/subscription/index.ts'
+import { translatingFailures } from './failures.ts'
+import type { Decision, HookContext, ProvisionResult, VendorHooks } from './hooks/index.ts'
+
+export function vendorActivities(hooks: VendorHooks) {
+  /** The same key on every retry of one step, so the vendor can de-duplicate. */
+  const hookContext = (): HookContext => {
+    const info = activityInfo()
+    return {
+      key: `${info.workflowExecution?.workflowId ?? info.taskQueue}/${info.activityId}`,
+      heartbeat,
+      signal: cancellationSignal(),
+    }
+  }
+  const run = <T>(body: (ctx: HookContext) => Promise<T>) => translatingFailures(() => body(hookContext()))
+
+  return {
+    provision: (p: ActionParams['provision']): Promise<ProvisionResult> => run((ctx) => hooks.provision(p, ctx)),
+    decideChange: (p: ActionParams['decideChange'] & { deadline: string }): Promise<Decision> =>
+      run((ctx) => hooks.decideChange(p, ctx)),
+    applyChange: (p: ActionParams['applyChange']): Promise<void> => run((ctx) => hooks.applyChange(p, ctx)),
+    suspendAccess: (p: ActionParams['suspendAccess']): Promise<void> => run((ctx) => hooks.suspend(p, ctx)),
+    decideReinstatement: (p: ActionParams['decideReinstatement']): Promise<Decision> =>
+      run((ctx) => hooks.reinstate(p, ctx)),
+    deprovision: (p: ActionParams['deprovision']): Promise<void> => run((ctx) => hooks.deprovision(p, ctx)),
+    notify: (p: ActionParams['notify']): Promise<void> => run((ctx) => hooks.notify(p, ctx)),
+  }
+}

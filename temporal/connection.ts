@@ -1,0 +1,29 @@
+/**
+ * Connections to Temporal, configured the way every Temporal tool is: `TEMPORAL_ADDRESS`,
+ * `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS*`, `TEMPORAL_PROFILE` / `TEMPORAL_CONFIG_FILE`
+ * (read by @temporalio/envconfig), so the same build runs against the local dev server, a self-hosted
+ * cluster or Temporal Cloud.
+ * @module
+ */
+import { Client, Connection } from '@temporalio/client'
+import { loadClientConnectConfig } from '@temporalio/envconfig'
+import { NativeConnection } from '@temporalio/worker'
+
+export interface TemporalSettings {
+  namespace: string
+  connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions']
+}
+
+export function temporalSettings(): TemporalSettings {
+  const { connectionOptions, namespace } = loadClientConnectConfig()
+  return { connectionOptions: { address: 'localhost:7233', ...connectionOptions }, namespace: namespace ?? 'default' }
+}
+
+export async function connectClient(settings: TemporalSettings = temporalSettings()): Promise<Client> {
+  const connection = await Connection.connect(settings.connectionOptions)
+  return new Client({ connection, namespace: settings.namespace })
+}
+
+export function connectWorker(settings: TemporalSettings = temporalSettings()): Promise<NativeConnection> {
+  return NativeConnection.connect(settings.connectionOptions)
+}

@@ -1,0 +1,163 @@
+/**
+ * Runs the machine's side effects as activities and turns their results into the machine's next events.
+ *
+ * Retry policies encode the contract: calls to Microsoft are retried until they land (Retry-After honoured
+ * through the activity's `nextRetryDelay`), definitive 4xx answers are not; a customer's change is decided
+ * inside Microsoft's 10-second window or accepted by default; vendor hooks are retried for a day.
+ * @module
+ */
+import * as wf from '@temporalio/workflow'
+import type { Activities } from '../activities/index.ts'
+import type { SideEffect, SubscriptionEvent } from '../machines/subscription/index.ts'
+
+export interface EffectSettings {
+  /** How long the vendor may take to decide on a customer's change, counted from the webhook's receipt. */
+  changeDecisionMs: number
+}
+
+/** Microsoft's window to accept or reject a ChangePlan/ChangeQuantity, from the webhook's receipt. */
+const MICROSOFT_WINDOW_MS = 10_000
+
+const untilItLands = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const
+
+const marketplace = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '7d',
+  retry: untilItLands,
+})
+const acknowledgements = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '200ms', backoffCoefficient: 1.5, maximumInterval: '5s' },
+})
+const followed = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '20m',
+  heartbeatTimeout: '1m',
+  scheduleToCloseTimeout: '1d',
+  retry: untilItLands,
+})
+const hooks = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '2m',
+  scheduleToCloseTimeout: '1d',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
+})
+
+/** The outcome of one effect: the event it produces for the machine, and/or a note for the decision log. */
+export interface EffectResult {
+  event?: SubscriptionEvent
+  note?: string
+}
+
+export async function perform(effect: SideEffect, settings: EffectSettings): Promise<EffectResult> {
+  const { workflowId } = wf.workflowInfo()
+  switch (effect.type) {
+    case 'provision':
+      try {
+        const result = await hooks.provision(effect.params)
+        return {
+          event:
+            result.status === 'completed'
+              ? { type: 'provisioning.completed' }
+              : { type: 'provisioning.pending', reference: result.reference },
+        }
+      } catch (err) {
+        return { event: { type: 'provisioning.failed', message: messageOf(err) } }
+      }
+
+    case 'activate':
+      try {
+        await marketplace.activate({ ...effect.params, correlationId: workflowId })
+        return { event: { type: 'activation.completed' } }
+      } catch (err) {
+        return { event: { type: 'activation.failed', message: messageOf(err) } }
+      }
+
+    case 'decideChange': {
+      const { change } = effect.params
+      const deadline = Date.parse(change.receivedAt) + settings.changeDecisionMs
+      const accept = (reason: string) => ({
+        event: { type: 'change.decided' as const, operationId: change.operationId, accept: true, reason },
+      })
+      const left = deadline - Date.now()
+      if (left < 200) return accept('no time left in Microsoft’s window; accepted by default')
+      try {
+        const decision = await wf
+          .proxyActivities<Activities>({
+            startToCloseTimeout: left,
+            scheduleToCloseTimeout: left,
+            retry: { initialInterval: '100ms', maximumInterval: '1s' },
+          })
+          .decideChange({ ...effect.params, deadline: new Date(deadline).toISOString() })
+        return { event: { type: 'change.decided', operationId: change.operationId, ...decision } }
+      } catch (err) {
+        return accept(`vendor did not decide in time (${messageOf(err)}); accepted by default`)
+      }
+    }
+
+    case 'acknowledgeOperation': {
+      const { change } = effect.params
+      const deadline = new Date(Date.parse(change.receivedAt) + MICROSOFT_WINDOW_MS).toISOString()
+      try {
+        const { status } = await acknowledgements.acknowledgeOperation({ ...effect.params, deadline })
+        return { event: { type: 'operation.settled', operationId: change.operationId, status } }
+      } catch (err) {
+        return {
+          event: { type: 'operation.settled', operationId: change.operationId, status: 'Failed' },
+          note: `could not learn how Microsoft settled operation ${change.operationId}: ${messageOf(err)}`,
+        }
+      }
+    }
+
+    case 'requestChange':
+    case 'requestCancellation': {
+      const { requestId } = effect.params
+      try {
+        const result =
+          effect.type === 'requestChange'
+            ? await followed.requestChange(effect.params)
+            : await followed.requestCancellation(effect.params)
+        return {
+          event:
+            result.outcome === 'settled'
+              ? { type: 'operation.settled', operationId: result.operationId, status: result.status, requestId }
+              : { type: 'vendor.requestFailed', requestId, message: result.message },
+        }
+      } catch (err) {
+        return { event: { type: 'vendor.requestFailed', requestId, message: messageOf(err) } }
+      }
+    }
+
+    case 'decideReinstatement':
+      try {
+        return { event: { type: 'reinstatement.decided', ...(await hooks.decideReinstatement(effect.params)) } }
+      } catch (err) {
+        // The customer paid and Microsoft reinstates on its own: taking them back is the safe default.
+        return {
+          event: {
+            type: 'reinstatement.decided',
+            accept: true,
+            reason: `vendor did not answer (${messageOf(err)}); reinstated by default`,
+          },
+        }
+      }
+
+    case 'applyChange':
+    case 'suspendAccess':
+    case 'deprovision':
+    case 'notify':
+      try {
+        await (hooks[effect.type] as (p: typeof effect.params) => Promise<void>)(effect.params)
+        return {}
+      } catch (err) {
+        return { note: `vendor hook ${effect.type} failed after retries: ${messageOf(err)}` }
+      }
+  }
+}
+
+/** Activity failures wrap the real cause; operators want the cause's words. */
+function messageOf(err: unknown): string {
+  let e: unknown = err
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause
+  return e instanceof Error ? e.message : String(e)
+}

@@ -1,0 +1,2 @@
+// The worker's workflow bundle: every workflow type this service runs.
+export { subscriptionWorkflow } from './subscription.ts'

@@ -1,0 +1,48 @@
+/**
+ * Keeps the workflow's search attributes and memo in step with the subscription, so operators can find
+ * it in the Temporal UI by id, status, step, offer, plan, quantity, tenant, trial or test flag. Only what
+ * changed is written, to keep the history short.
+ * @module
+ */
+import * as wf from '@temporalio/workflow'
+import type { SearchAttributeUpdatePair } from '@temporalio/common'
+import { stepOf, type SubscriptionSnapshot } from '../machines/subscription/index.ts'
+import {
+  BeneficiaryTenantKey,
+  FreeTrialKey,
+  OfferIdKey,
+  PlanIdKey,
+  PurchaserTenantKey,
+  QuantityKey,
+  StatusKey,
+  StepKey,
+  SubscriptionIdKey,
+  TestKey,
+} from './search-attributes.ts'
+
+export function upsertSearchable(snapshot: SubscriptionSnapshot): void {
+  const { subscription, buyer } = snapshot.context
+  const wanted: SearchAttributeUpdatePair[] = [
+    { key: SubscriptionIdKey, value: subscription.id },
+    { key: StatusKey, value: subscription.saasSubscriptionStatus },
+    { key: StepKey, value: stepOf(snapshot) },
+    { key: OfferIdKey, value: subscription.offerId || null },
+    { key: PlanIdKey, value: subscription.planId || null },
+    { key: QuantityKey, value: subscription.quantity ?? null },
+    { key: BeneficiaryTenantKey, value: subscription.beneficiary?.tenantId ?? null },
+    { key: PurchaserTenantKey, value: subscription.purchaser?.tenantId ?? null },
+    { key: FreeTrialKey, value: subscription.isFreeTrial },
+    { key: TestKey, value: subscription.isTest },
+  ]
+  const { typedSearchAttributes: current, memo = {} } = wf.workflowInfo()
+  const changed = wanted.filter(({ key, value }) => (current.get(key) ?? null) !== value)
+  if (changed.length > 0) wf.upsertSearchAttributes(changed)
+
+  const wantedMemo = {
+    subscriptionName: subscription.name ?? null,
+    buyerName: buyer?.name ?? null,
+    buyerEmail: buyer?.email ?? subscription.beneficiary?.emailId ?? null,
+  }
+  const memoChanges = Object.entries(wantedMemo).filter(([k, v]) => (memo[k] ?? null) !== v)
+  if (memoChanges.length > 0) wf.upsertMemo(Object.fromEntries(memoChanges))
+}

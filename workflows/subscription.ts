@@ -1,0 +1,192 @@
+/**
+ * One durable workflow per SaaS subscription, id `subscription-<subscriptionId>`. Its lifecycle machine
+ * decides; the workflow feeds it events (webhooks, the buyer, the vendor, activity results) and runs the
+ * side effects it returns as activities, one after another in the order the machine asked for them.
+ * @module
+ */
+import * as wf from '@temporalio/workflow'
+import {
+  dispatch,
+  persist,
+  restore,
+  start,
+  viewOf,
+  type Buyer,
+  type Decision,
+  type DriverState,
+  type MarketplaceEvent,
+  type PersistedState,
+  type SideEffect,
+  type Step,
+  type SubscriptionEvent,
+  type SubscriptionFacts,
+  type SubscriptionOutput,
+  type SubscriptionView,
+} from '../machines/subscription/index.ts'
+import type { Activities } from '../activities/index.ts'
+import { perform, type EffectSettings } from './effects.ts'
+import { upsertSearchable } from './searchable.ts'
+
+export interface SubscriptionWorkflowInput {
+  subscriptionId: string
+  /** Microsoft's subscription when the starter had it (landing page, webhook); read with Get Subscription otherwise. */
+  subscription?: SubscriptionFacts
+  origin: 'purchase' | 'adoption'
+  settings: EffectSettings & { retentionDays: number }
+  /** Set by continue-as-new: the machine's state, the events kept for later, the recent decisions. */
+  carried?: { state: PersistedState; decisions: Decision[] }
+}
+
+export interface VendorRequestResult {
+  requestId: string
+  /** `refused`: not possible in the subscription's current state; nothing was sent to Microsoft. */
+  outcome: 'succeeded' | 'failed' | 'refused'
+  operationId?: string
+  message?: string
+  subscription: SubscriptionView
+}
+
+export const subscriptionWorkflowId = (subscriptionId: string) => `subscription-${subscriptionId}`
+
+/** A webhook operation, already verified by the HTTP server (JWT and Get Operation). */
+export const marketplaceEventSignal = wf.defineSignal<[MarketplaceEvent]>('marketplaceEvent')
+export const buyerConfirmedSignal = wf.defineSignal<[Buyer]>('buyerConfirmed')
+/** The vendor's report on a provisioning it accepted earlier with 202. */
+export const provisioningReportedSignal =
+  wf.defineSignal<[{ status: 'succeeded' | 'failed'; message?: string }]>('provisioningReported')
+/** Microsoft's current view, from reconciliation. */
+export const statusObservedSignal = wf.defineSignal<[SubscriptionFacts]>('statusObserved')
+/** An operator retries a failed provisioning or activation. */
+export const retrySignal = wf.defineSignal('retry')
+
+export const stateQuery = wf.defineQuery<SubscriptionView | undefined>('state')
+export const decisionsQuery = wf.defineQuery<Decision[]>('decisions')
+
+// Updates rather than signals: the vendor's API call waits for Microsoft's confirmation and gets the outcome.
+export const changePlanUpdate = wf.defineUpdate<VendorRequestResult, [{ planId: string }]>('changePlan')
+export const changeQuantityUpdate = wf.defineUpdate<VendorRequestResult, [{ quantity: number }]>('changeQuantity')
+export const cancelUpdate = wf.defineUpdate<VendorRequestResult, []>('cancel')
+
+const MAX_DECISIONS = 200
+const { getSubscription } = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumInterval: '1m' },
+})
+
+export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionOutput> {
+  const inbox: SubscriptionEvent[] = []
+  const refused = new Map<string, string>()
+  let state: DriverState | undefined = input.carried && restore(input.carried.state)
+  let decisions: Decision[] = input.carried?.decisions ?? []
+  let effects = Promise.resolve()
+  let inFlight = 0
+
+  const receive = (event: SubscriptionEvent) => void inbox.push(event)
+  wf.setHandler(marketplaceEventSignal, receive)
+  wf.setHandler(buyerConfirmedSignal, (buyer) => receive({ type: 'buyer.confirmed', buyer }))
+  wf.setHandler(provisioningReportedSignal, (report) =>
+    receive(
+      report.status === 'succeeded'
+        ? { type: 'provisioning.completed' }
+        : { type: 'provisioning.failed', message: report.message ?? 'reported by the vendor' },
+    ),
+  )
+  wf.setHandler(statusObservedSignal, (subscription) => receive({ type: 'status.observed', subscription }))
+  wf.setHandler(retrySignal, () => receive({ type: 'retry' }))
+  wf.setHandler(stateQuery, () => state && viewOf(state.snapshot))
+  wf.setHandler(decisionsQuery, () => decisions)
+  wf.setHandler(
+    changePlanUpdate,
+    ({ planId }) => request({ type: 'vendor.changePlan', requestId: wf.uuid4(), planId }),
+    {
+      validator: ({ planId }) => validate({ type: 'vendor.changePlan', requestId: '', planId }),
+    },
+  )
+  wf.setHandler(
+    changeQuantityUpdate,
+    ({ quantity }) => request({ type: 'vendor.changeQuantity', requestId: wf.uuid4(), quantity }),
+    {
+      validator: ({ quantity }) => validate({ type: 'vendor.changeQuantity', requestId: '', quantity }),
+    },
+  )
+  wf.setHandler(cancelUpdate, () => request({ type: 'vendor.cancel', requestId: wf.uuid4() }), {
+    validator: () => validate({ type: 'vendor.cancel', requestId: '' }),
+  })
+
+  if (!state) {
+    const subscription = input.subscription ?? (await getSubscription(input.subscriptionId))
+    state = apply(start({ subscription, retentionDays: input.settings.retentionDays, origin: input.origin }, now()))
+  }
+  upsertSearchable(state.snapshot)
+
+  while (state.snapshot.status !== 'done') {
+    await wf.condition(() => inbox.length > 0 || readyToContinueAsNew())
+    const event = inbox.shift()
+    if (!event) {
+      return wf.continueAsNew<typeof subscriptionWorkflow>({
+        ...input,
+        subscription: undefined,
+        carried: { state: persist(state), decisions },
+      })
+    }
+    state = apply(dispatch(state, event, now()))
+    upsertSearchable(state.snapshot)
+  }
+  // Final: let the last effects (deprovision) and any waiting vendor request finish first.
+  await wf.condition(() => inFlight === 0 && wf.allHandlersFinished())
+  return state.snapshot.output!
+
+  /** Records the step's decisions, refuses vendor requests the machine ignored, and queues its effects. */
+  function apply(step: Step): DriverState {
+    decisions = [...decisions, ...step.decisions].slice(-MAX_DECISIONS)
+    for (const d of step.decisions)
+      if (d.requestId && d.outcome === 'ignored') refused.set(d.requestId, d.reason ?? 'not possible now')
+    for (const effect of step.effects) run(effect)
+    return step
+  }
+
+  function run(effect: SideEffect) {
+    inFlight++
+    effects = effects
+      .then(() => perform(effect, input.settings))
+      .then(({ event, note }) => {
+        if (note)
+          decisions = [
+            ...decisions,
+            { at: now(), event: effect.type, from: '', to: '', outcome: 'ignored', reason: note, effects: [] },
+          ]
+        if (event) inbox.push(event)
+      })
+      .finally(() => inFlight--)
+  }
+
+  function validate(event: SubscriptionEvent) {
+    if (!state) throw new Error('the subscription is still starting; try again in a moment')
+    if (!state.snapshot.can(event)) {
+      throw new Error(
+        `not possible while the subscription is ${state.snapshot.context.subscription.saasSubscriptionStatus} (${viewOf(state.snapshot).step})`,
+      )
+    }
+  }
+
+  async function request(event: Extract<SubscriptionEvent, { requestId: string }>): Promise<VendorRequestResult> {
+    const { requestId } = event
+    receive(event)
+    const finished = () => state!.snapshot.context.requests.find((r) => r.requestId === requestId)
+    await wf.condition(() => !!finished() || refused.has(requestId))
+    const done = finished()
+    return {
+      requestId,
+      outcome: done?.outcome ?? 'refused',
+      operationId: done?.operationId,
+      message: done?.message ?? refused.get(requestId),
+      subscription: viewOf(state!.snapshot),
+    }
+  }
+
+  function readyToContinueAsNew() {
+    return wf.workflowInfo().continueAsNewSuggested && inFlight === 0 && wf.allHandlersFinished()
+  }
+}
+
+const now = () => new Date().toISOString()

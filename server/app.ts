@@ -1,0 +1,36 @@
+/**
+ * The HTTP server: landing page for buyers, webhook for Microsoft, API for the vendor and operators.
+ * A factory, so tests drive it with `app.request()` and real dependencies or fakes.
+ * @module
+ */
+import { Hono } from 'hono'
+import type { Client } from '@temporalio/client'
+import type { Config } from '../config/env.ts'
+import type { Logger } from '../config/logger.ts'
+import type { MarketplaceClient } from '../marketplace/client/index.ts'
+import { health } from './health.ts'
+import type { SubscriptionsGateway } from './subscriptions.ts'
+import { webhook } from './webhook/index.ts'
+import { createWebhookVerifier } from './webhook/verify.ts'
+
+export interface AppDeps {
+  config: Config
+  logger: Logger
+  temporal: { client: Client; address: string }
+  subscriptions: SubscriptionsGateway
+  /** Microsoft's API with in-request retries (the server answers Microsoft or a buyer in the same request). */
+  marketplace: MarketplaceClient
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono()
+  app.onError((err, c) => {
+    deps.logger.error({ err, path: c.req.path }, 'request failed')
+    return c.json({ error: 'internal error' }, 500)
+  })
+  const { config, logger, subscriptions, marketplace } = deps
+  const verify = config.webhook.auth === 'entra' ? createWebhookVerifier(config.webhook) : undefined
+  app.route('/', health({ client: deps.temporal.client, address: deps.temporal.address, marketplaceApiUrl: config.marketplace.apiUrl }))
+  app.route('/', webhook({ verify, marketplace, subscriptions, logger }))
+  return app
+}

@@ -1,0 +1,234 @@
+/**
+ * The HTTP server's only door to the subscription workflows: start or signal them durably, query them,
+ * send vendor updates, and list them through Temporal's visibility (the same filters operators type in
+ * the Temporal UI).
+ * @module
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowSignalWithStartOptions,
+} from '@temporalio/client'
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js'
+import { defaultPayloadConverter, type Payload } from '@temporalio/common'
+import type { Buyer, Decision, MarketplaceEvent, SubscriptionFacts, SubscriptionView } from '../machines/subscription/index.ts'
+import {
+  BeneficiaryTenantKey,
+  FreeTrialKey,
+  OfferIdKey,
+  PlanIdKey,
+  PurchaserTenantKey,
+  QuantityKey,
+  StatusKey,
+  StepKey,
+  SubscriptionIdKey,
+  TestKey,
+} from '../workflows/search-attributes.ts'
+import {
+  buyerConfirmedSignal,
+  cancelUpdate,
+  changePlanUpdate,
+  changeQuantityUpdate,
+  decisionsQuery,
+  marketplaceEventSignal,
+  provisioningReportedSignal,
+  retrySignal,
+  stateQuery,
+  subscriptionWorkflow,
+  subscriptionWorkflowId,
+  type SubscriptionWorkflowInput,
+  type VendorRequestResult,
+} from '../workflows/subscription.ts'
+
+export interface SubscriptionSummary {
+  subscriptionId: string
+  status?: string
+  step?: string
+  offerId?: string
+  planId?: string
+  quantity?: number
+  beneficiaryTenantId?: string
+  purchaserTenantId?: string
+  isFreeTrial?: boolean
+  isTest?: boolean
+  name?: string
+  running: boolean
+}
+
+export interface ListFilter {
+  status?: string
+  tenantId?: string
+  offerId?: string
+  planId?: string
+  pageSize?: number
+  pageToken?: string
+}
+
+/** The workflow is closed (Unsubscribed): nothing more can happen to this subscription. */
+export class SubscriptionClosedError extends Error {
+  override name = 'SubscriptionClosedError'
+}
+
+/** A vendor update the workflow refused before doing anything (validator), with its reason. */
+export class RequestRefusedError extends Error {
+  override name = 'RequestRefusedError'
+}
+
+export type SubscriptionsGateway = ReturnType<typeof createSubscriptionsGateway>
+
+export function createSubscriptionsGateway(options: { client: Client; taskQueue: string; settings: SubscriptionWorkflowInput['settings'] }) {
+  const { client, taskQueue, settings } = options
+  const handle = (subscriptionId: string) => client.workflow.getHandle(subscriptionWorkflowId(subscriptionId))
+
+  /** Starts the subscription's workflow if it has none running, and signals it; returns once Temporal has it durably. */
+  async function signalWithStart<A extends unknown[]>(
+    subscriptionId: string,
+    start: Pick<SubscriptionWorkflowInput, 'subscription' | 'origin'>,
+    signal: WorkflowSignalWithStartOptions<A>['signal'],
+    signalArgs: A,
+  ): Promise<void> {
+    try {
+      await client.workflow.signalWithStart(subscriptionWorkflow, {
+        workflowId: subscriptionWorkflowId(subscriptionId),
+        taskQueue,
+        args: [{ subscriptionId, settings, ...start }],
+        signal,
+        signalArgs,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A closed subscription (Unsubscribed) never starts over.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [{ key: SubscriptionIdKey, value: subscriptionId }, ...initialAttributes(start.subscription)],
+        memo: start.subscription?.name ? { subscriptionName: start.subscription.name } : undefined,
+      })
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new SubscriptionClosedError(`subscription ${subscriptionId} is closed`)
+      throw err
+    }
+  }
+
+  /** A vendor update; a refusal by the workflow's validator becomes a `RequestRefusedError`. */
+  async function update(send: () => Promise<VendorRequestResult>): Promise<VendorRequestResult> {
+    try {
+      return await send()
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new RequestRefusedError(causeOf(err))
+      throw err
+    }
+  }
+
+  return {
+    /** A verified webhook operation, handed durably to its subscription's workflow. */
+    deliver(subscriptionId: string, event: MarketplaceEvent, subscription?: SubscriptionFacts) {
+      const origin = event.type === 'Subscribe' ? 'purchase' : 'adoption'
+      return signalWithStart(subscriptionId, { subscription, origin }, marketplaceEventSignal, [event])
+    },
+
+    /** The buyer confirmed on the landing page: provisioning and activation start. */
+    confirm(subscription: SubscriptionFacts, buyer: Buyer) {
+      return signalWithStart(subscription.id, { subscription, origin: 'purchase' }, buyerConfirmedSignal, [buyer])
+    },
+
+    /** The subscription's current view, or undefined when it has no workflow. Works for closed ones too. */
+    async get(subscriptionId: string): Promise<SubscriptionView | undefined> {
+      try {
+        return await handle(subscriptionId).query(stateQuery)
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined
+        throw err
+      }
+    },
+
+    async decisions(subscriptionId: string): Promise<Decision[] | undefined> {
+      try {
+        return await handle(subscriptionId).query(decisionsQuery)
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined
+        throw err
+      }
+    },
+
+    changePlan: (subscriptionId: string, planId: string) =>
+      update(() => handle(subscriptionId).executeUpdate(changePlanUpdate, { args: [{ planId }] })),
+    changeQuantity: (subscriptionId: string, quantity: number) =>
+      update(() => handle(subscriptionId).executeUpdate(changeQuantityUpdate, { args: [{ quantity }] })),
+    cancel: (subscriptionId: string) => update(() => handle(subscriptionId).executeUpdate(cancelUpdate)),
+
+    reportProvisioning: (subscriptionId: string, report: { status: 'succeeded' | 'failed'; message?: string }) =>
+      handle(subscriptionId).signal(provisioningReportedSignal, report),
+    retry: (subscriptionId: string) => handle(subscriptionId).signal(retrySignal),
+
+    /** One page of subscriptions matching the filter, newest first, from Temporal's visibility store. */
+    async list(filter: ListFilter): Promise<{ subscriptions: SubscriptionSummary[]; nextPageToken?: string }> {
+      const res = await client.workflowService.listWorkflowExecutions({
+        namespace: client.options.namespace,
+        query: visibilityQuery(filter),
+        pageSize: filter.pageSize ?? 100,
+        nextPageToken: filter.pageToken ? Buffer.from(filter.pageToken, 'base64url') : undefined,
+      })
+      const subscriptions = (res.executions ?? []).map((e) => summaryOf(e.searchAttributes?.indexedFields, e.memo?.fields, e.status === 1))
+      const token = res.nextPageToken?.length ? Buffer.from(res.nextPageToken).toString('base64url') : undefined
+      return { subscriptions, nextPageToken: token }
+    },
+  }
+}
+
+/**
+ * The visibility query for a filter, e.g. `SaasStatus = "Suspended" AND SaasBeneficiaryTenantId = "…"`:
+ * paste it into the Temporal UI's search box to see the same subscriptions.
+ */
+export function visibilityQuery(filter: ListFilter): string {
+  const clauses = [`WorkflowType = "${subscriptionWorkflow.name}"`]
+  const eq = (name: string, value: string | undefined) => value && clauses.push(`${name} = ${JSON.stringify(value)}`)
+  eq(StatusKey.name, filter.status)
+  eq(OfferIdKey.name, filter.offerId)
+  eq(PlanIdKey.name, filter.planId)
+  if (filter.tenantId) {
+    const t = JSON.stringify(filter.tenantId)
+    clauses.push(`(${BeneficiaryTenantKey.name} = ${t} OR ${PurchaserTenantKey.name} = ${t})`)
+  }
+  return clauses.join(' AND ')
+}
+
+function initialAttributes(subscription: SubscriptionFacts | undefined) {
+  if (!subscription) return []
+  const pairs = [
+    { key: StatusKey, value: subscription.saasSubscriptionStatus },
+    { key: OfferIdKey, value: subscription.offerId },
+    { key: PlanIdKey, value: subscription.planId },
+    { key: BeneficiaryTenantKey, value: subscription.beneficiary?.tenantId },
+    { key: PurchaserTenantKey, value: subscription.purchaser?.tenantId },
+  ].filter((p): p is { key: typeof StatusKey; value: string } => !!p.value)
+  return [
+    ...pairs,
+    ...(subscription.quantity !== undefined ? [{ key: QuantityKey, value: subscription.quantity }] : []),
+    { key: FreeTrialKey, value: subscription.isFreeTrial },
+    { key: TestKey, value: subscription.isTest },
+  ]
+}
+
+function summaryOf(indexed: Record<string, Payload> | null | undefined, memo: Record<string, Payload> | null | undefined, running: boolean): SubscriptionSummary {
+  const sa = decodeTypedSearchAttributes(indexed)
+  const name = memo?.subscriptionName ? defaultPayloadConverter.fromPayload<string>(memo.subscriptionName) : undefined
+  return {
+    subscriptionId: sa.get(SubscriptionIdKey) ?? '',
+    status: sa.get(StatusKey),
+    step: sa.get(StepKey),
+    offerId: sa.get(OfferIdKey),
+    planId: sa.get(PlanIdKey),
+    quantity: sa.get(QuantityKey),
+    beneficiaryTenantId: sa.get(BeneficiaryTenantKey),
+    purchaserTenantId: sa.get(PurchaserTenantKey),
+    isFreeTrial: sa.get(FreeTrialKey),
+    isTest: sa.get(TestKey),
+    name: name ?? undefined,
+    running,
+  }
+}
+
+function causeOf(err: Error): string {
+  let e: unknown = err
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause
+  return e instanceof Error ? e.message : String(err)
+}

@@ -1,0 +1,83 @@
+/**
+ * `POST /webhook`: Microsoft's notifications, applied exactly once.
+ *
+ * Nothing is started unless every check passes: body at most 64 KiB (413), a valid Entra token (401),
+ * a well-formed payload (400), and the operation confirmed by Get Operation for the same subscription
+ * (400 if it belongs elsewhere). Only once the subscription's workflow has the event durably does
+ * Microsoft get its 200; if it cannot be recorded the answer is 503, so Microsoft retries. Duplicates
+ * are harmless: the workflow remembers the operation ids it has applied.
+ * @module
+ */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Logger } from '../../config/logger.ts'
+import { factsOf } from '../../machines/subscription/index.ts'
+import { isMarketplaceError, type MarketplaceClient } from '../../marketplace/client/index.ts'
+import { webhookPayloadSchema } from '../../marketplace/schemas.ts'
+import { SubscriptionClosedError, type SubscriptionsGateway } from '../subscriptions.ts'
+import { toMarketplaceEvent } from './to-event.ts'
+import { WebhookAuthError, type WebhookVerifier } from './verify.ts'
+
+export const MAX_WEBHOOK_BYTES = 64 * 1024
+
+export interface WebhookDeps {
+  /** Absent only with WEBHOOK_AUTH=none (local emulators). */
+  verify?: WebhookVerifier
+  marketplace: MarketplaceClient
+  subscriptions: SubscriptionsGateway
+  logger: Logger
+}
+
+export function webhook(deps: WebhookDeps) {
+  const { logger } = deps
+  return new Hono().post(
+    '/webhook',
+    bodyLimit({ maxSize: MAX_WEBHOOK_BYTES, onError: (c) => c.json({ error: `body larger than ${MAX_WEBHOOK_BYTES} bytes` }, 413) }),
+    async function receiveWebhook(c) {
+      const receivedAt = new Date().toISOString()
+      if (deps.verify) {
+        try {
+          await deps.verify(c.req.header('authorization'))
+        } catch (err) {
+          const unauthorized = err instanceof WebhookAuthError
+          logger.warn({ reason: String(err) }, unauthorized ? 'webhook refused' : 'webhook not verifiable now')
+          return unauthorized ? c.json({ error: err.message }, 401) : c.json({ error: 'cannot verify the token now' }, 503)
+        }
+      }
+
+      const parsed = webhookPayloadSchema.safeParse(await c.req.json().catch(() => undefined))
+      if (!parsed.success) {
+        return c.json({ error: 'invalid webhook payload', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 400)
+      }
+      const payload = parsed.data
+      const log = logger.child({ subscriptionId: payload.subscriptionId, operationId: payload.id, action: payload.action })
+
+      let operation
+      try {
+        operation = await deps.marketplace.getOperation(payload.subscriptionId, payload.id, { correlationId: payload.id })
+      } catch (err) {
+        // Not found or unreachable: the operation cannot be confirmed now; Microsoft will deliver it again.
+        log.warn({ reason: String(err), status: isMarketplaceError(err) ? err.status : undefined }, 'webhook operation not confirmed')
+        return c.json({ error: 'the operation could not be confirmed with Microsoft' }, 503)
+      }
+      if (operation.subscriptionId !== payload.subscriptionId) {
+        log.warn({ actual: operation.subscriptionId }, 'webhook operation belongs to another subscription')
+        return c.json({ error: 'the operation does not belong to this subscription' }, 400)
+      }
+
+      const event = toMarketplaceEvent(operation, payload, receivedAt)
+      try {
+        await deps.subscriptions.deliver(payload.subscriptionId, event, payload.subscription && factsOf(payload.subscription))
+      } catch (err) {
+        if (err instanceof SubscriptionClosedError) {
+          log.info('webhook for a closed subscription; nothing to apply')
+          return c.json({ status: 'closed', operationId: operation.id })
+        }
+        log.error({ err }, 'webhook could not be recorded')
+        return c.json({ error: 'the event could not be recorded; retry' }, 503)
+      }
+      log.info({ event: event.type, status: event.status }, 'webhook recorded')
+      return c.json({ status: 'recorded', operationId: operation.id })
+    },
+  )
+}

@@ -1,0 +1,15 @@
+// The worker program (`npm run worker`): runs subscription workflows and activities until SIGINT/SIGTERM.
+import { ConfigError, loadConfig } from '../config/env.ts'
+import { createLogger } from '../config/logger.ts'
+import { temporalSettings } from '../temporal/connection.ts'
+import { startWorker } from './start.ts'
+
+const logger = createLogger()
+try {
+  const worker = await startWorker({ config: loadConfig(), logger, temporal: temporalSettings() })
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.stop())
+  await worker.done
+} catch (err) {
+  logger.fatal(err instanceof ConfigError ? err.message : { err }, 'worker stopped')
+  process.exitCode = 1
+}

@@ -1,0 +1,51 @@
+/**
+ * Starts a worker for the subscription workflows and their activities.
+ * @module
+ */
+import type { Config } from '../config/env.ts'
+import type { Logger } from '../config/logger.ts'
+import { createActivities } from '../activities/index.ts'
+import { createVendorHooks, type VendorHooks } from '../activities/hooks/index.ts'
+import { createMarketplaceClient } from '../marketplace/client/index.ts'
+import { connectWorker, type TemporalSettings } from '../temporal/connection.ts'
+import { createWorker } from './create-worker.ts'
+
+export interface RunningWorker {
+  /** Settles when the worker stops; rejects if it crashed. */
+  done: Promise<void>
+  stop(): Promise<void>
+}
+
+export async function startWorker(options: {
+  config: Config
+  logger: Logger
+  temporal: TemporalSettings
+  /** Overrides `config.vendor` (tests plug their own vendor in). */
+  hooks?: VendorHooks
+}): Promise<RunningWorker> {
+  const { config, logger, temporal } = options
+  const connection = await connectWorker(temporal)
+  // No retries inside the client: Temporal retries activities, honouring Retry-After as the next delay.
+  const marketplace = createMarketplaceClient({
+    baseUrl: config.marketplace.apiUrl,
+    staticToken: config.marketplace.staticToken,
+    timeoutMs: config.marketplace.timeoutMs,
+    logger,
+  })
+  const hooks = options.hooks ?? (await createVendorHooks(config.vendor))
+  const worker = await createWorker({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: config.taskQueue,
+    activities: createActivities({ marketplace, hooks }),
+  })
+  const done = worker.run().finally(() => connection.close())
+  logger.info({ taskQueue: config.taskQueue, namespace: temporal.namespace }, 'worker running')
+  return {
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown()
+      await done
+    },
+  }
+}

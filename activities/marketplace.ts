@@ -15,7 +15,8 @@ const OPERATION_DEADLINE_MS = 15 * 60_000
 const POLL_INTERVAL_MS = 1_000
 
 export type RequestOutcome =
-  { outcome: 'settled'; operationId: string; status: SettledStatus } | { outcome: 'refused'; message: string }
+  | { outcome: 'settled'; operationId: string; status: SettledStatus; timeStamp?: string }
+  | { outcome: 'refused'; message: string }
 
 export function marketplaceActivities(marketplace: MarketplaceClient) {
   const ctx = (correlationId?: string) => ({ correlationId, signal: cancellationSignal() })
@@ -41,7 +42,12 @@ export function marketplaceActivities(marketplace: MarketplaceClient) {
       intervalMs: POLL_INTERVAL_MS,
       onPoll: () => heartbeat(accepted),
     })
-    return { outcome: 'settled', operationId: operation.id, status: operation.status as SettledStatus }
+    return {
+      outcome: 'settled',
+      operationId: operation.id,
+      status: operation.status as SettledStatus,
+      timeStamp: operation.timeStamp,
+    }
   }
 
   return {
@@ -83,7 +89,7 @@ export function marketplaceActivities(marketplace: MarketplaceClient) {
       subscriptionId: string
       change: PendingChange
       deadline: string
-    }): Promise<{ status: SettledStatus }> {
+    }): Promise<{ status: SettledStatus; timeStamp?: string }> {
       return translatingFailures(async () => {
         const { subscriptionId, change } = params
         const call = ctx(change.operationId)
@@ -104,7 +110,7 @@ export function marketplaceActivities(marketplace: MarketplaceClient) {
           { subscriptionId, operationId: change.operationId },
           { ...call, deadlineMs: 60_000, intervalMs: 500, onPoll: (op) => heartbeat(op.status) },
         )
-        return { status: operation.status as SettledStatus }
+        return { status: operation.status as SettledStatus, timeStamp: operation.timeStamp }
       })
     },
 

@@ -8,7 +8,7 @@ import { createActivities } from '../activities/index.ts'
 import { createVendorHooks, type VendorHooks } from '../activities/hooks/index.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
 import { connectWorker, type TemporalSettings } from '../temporal/connection.ts'
-import { createWorker } from './create-worker.ts'
+import { createWorker, type CreateWorkerOptions } from './create-worker.ts'
 
 export interface RunningWorker {
   /** Settles when the worker stops; rejects if it crashed. */
@@ -22,6 +22,8 @@ export async function startWorker(options: {
   temporal: TemporalSettings
   /** Overrides `config.vendor` (tests plug their own vendor in). */
   hooks?: VendorHooks
+  /** A prebuilt workflow bundle, so several workers in one process bundle once. */
+  workflowBundle?: CreateWorkerOptions['workflowBundle']
 }): Promise<RunningWorker> {
   const { config, logger, temporal } = options
   const connection = await connectWorker(temporal)
@@ -38,6 +40,7 @@ export async function startWorker(options: {
     namespace: temporal.namespace,
     taskQueue: config.taskQueue,
     activities: createActivities({ marketplace, hooks }),
+    workflowBundle: options.workflowBundle,
   })
   const done = worker.run().finally(() => connection.close())
   logger.info({ taskQueue: config.taskQueue, namespace: temporal.namespace }, 'worker running')

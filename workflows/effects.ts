@@ -99,8 +99,8 @@ export async function perform(effect: SideEffect, settings: EffectSettings): Pro
       const { change } = effect.params
       const deadline = new Date(Date.parse(change.receivedAt) + MICROSOFT_WINDOW_MS).toISOString()
       try {
-        const { status } = await acknowledgements.acknowledgeOperation({ ...effect.params, deadline })
-        return { event: { type: 'operation.settled', operationId: change.operationId, status } }
+        const { status, timeStamp } = await acknowledgements.acknowledgeOperation({ ...effect.params, deadline })
+        return { event: { type: 'operation.settled', operationId: change.operationId, status, timeStamp } }
       } catch (err) {
         return {
           event: { type: 'operation.settled', operationId: change.operationId, status: 'Failed' },
@@ -120,7 +120,13 @@ export async function perform(effect: SideEffect, settings: EffectSettings): Pro
         return {
           event:
             result.outcome === 'settled'
-              ? { type: 'operation.settled', operationId: result.operationId, status: result.status, requestId }
+              ? {
+                  type: 'operation.settled',
+                  operationId: result.operationId,
+                  status: result.status,
+                  timeStamp: result.timeStamp,
+                  requestId,
+                }
               : { type: 'vendor.requestFailed', requestId, message: result.message },
         }
       } catch (err) {

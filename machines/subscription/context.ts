@@ -33,6 +33,8 @@ export interface VendorRequest {
 export interface SubscriptionContext {
   subscription: SubscriptionFacts
   origin: SubscriptionInput['origin']
+  /** When this service first saw the subscription. */
+  startedAt?: string
   buyer?: Buyer
   retentionDays: number
   change?: PendingChange
@@ -60,6 +62,8 @@ export interface SubscriptionInput {
    * taken in the state Microsoft reports, without provisioning.
    */
   origin: 'purchase' | 'adoption'
+  /** When the subscription was first seen (set by the driver). */
+  startedAt?: string
 }
 
 const MAX_OPERATIONS = 500
@@ -80,6 +84,11 @@ export function isEffective(event: { status: string }): boolean {
   return event.status !== 'Failed' && event.status !== 'Conflict'
 }
 
+/** Orders Microsoft's timestamps by time, not text (they come with 0 to 7 fraction digits). */
+export function isBefore(a: string, b: string): boolean {
+  return Date.parse(a) < Date.parse(b)
+}
+
 export function withStatus(context: SubscriptionContext, status: SubscriptionStatus): SubscriptionFacts {
   return { ...context.subscription, saasSubscriptionStatus: status }
 }
@@ -96,7 +105,7 @@ export function mergeFacts(ours: SubscriptionFacts, theirs: SubscriptionFacts | 
 }
 
 export function retention(context: SubscriptionContext, at: string | undefined) {
-  const from = at ?? new Date(0).toISOString()
+  const from = at ?? context.startedAt ?? new Date(0).toISOString()
   return {
     unsubscribedAt: from,
     retainUntil: new Date(Date.parse(from) + context.retentionDays * DAY_MS).toISOString(),

@@ -62,7 +62,7 @@ const MAX_DEFERRED = 20
 
 /** The first state of a subscription, with the side effects of entering it. */
 export function start(input: SubscriptionInput, at: string): Step {
-  const [snapshot, actions] = initialTransition(subscriptionMachine, input)
+  const [snapshot, actions] = initialTransition(subscriptionMachine, { ...input, startedAt: input.startedAt ?? at })
   const effects = sideEffects(actions)
   const decision: Decision = {
     at,
@@ -119,8 +119,25 @@ function apply(state: DriverState, event: SubscriptionEvent, at: string): Step {
   const refusal = refuse(state, event)
   if (refusal) {
     if (refusal.defer) {
-      const deferred = [...state.deferred, event as MarketplaceEvent].slice(-MAX_DEFERRED)
-      return { ...state, deferred, effects: [], decisions: [record('deferred', stepOf(snapshot), [], refusal.reason)] }
+      const kept = [...state.deferred, event as MarketplaceEvent]
+      const dropped = kept
+        .slice(0, -MAX_DEFERRED)
+        .map((d): Decision => ({
+          at,
+          event: d.type,
+          operationId: d.operationId,
+          from: stepOf(snapshot),
+          to: stepOf(snapshot),
+          outcome: 'ignored',
+          reason: 'dropped: too many events kept for later',
+          effects: [],
+        }))
+      return {
+        ...state,
+        deferred: kept.slice(-MAX_DEFERRED),
+        effects: [],
+        decisions: [record('deferred', stepOf(snapshot), [], refusal.reason), ...dropped],
+      }
     }
     return { ...state, effects: [], decisions: [record('ignored', stepOf(snapshot), [], refusal.reason)] }
   }
@@ -141,6 +158,9 @@ function refuse(
   const operationId = 'operationId' in event ? event.operationId : undefined
   if (isMarketplaceEvent(event) && operationId && snapshot.context.operations.includes(operationId)) {
     return { reason: `operation ${operationId} was already applied`, defer: false }
+  }
+  if (isMarketplaceEvent(event) && operationId === snapshot.context.change?.operationId && !snapshot.can(event)) {
+    return { reason: `operation ${operationId} is being decided already`, defer: false }
   }
   if (snapshot.can(event)) return undefined
   const where = `not accepted in ${stepOf(snapshot)}`

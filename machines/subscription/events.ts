@@ -81,6 +81,8 @@ export type LifecycleEvent =
       status: SettledStatus
       /** Set when the operation answers a vendor request. */
       requestId?: string
+      /** Microsoft's `timeStamp` of the operation, to order it against changes that arrive by webhook. */
+      timeStamp?: string
     })
   | (Stamped & { type: 'vendor.changePlan'; requestId: string; planId: string })
   | (Stamped & { type: 'vendor.changeQuantity'; requestId: string; quantity: number })

@@ -93,14 +93,8 @@ export const subscriptionMachine = setup({
     /** A plan or seat count Microsoft confirmed (webhook, or observed drift); paired with `applyChange`. */
     takeChangeFromEvent: assign(({ context, event }) => {
       const { update } = applyChange(context, changeFromEvent(event))
-      return {
-        ...update,
-        subscription: {
-          ...mergeFacts(context.subscription, observed(event)),
-          ...changeFromEvent(event),
-          saasSubscriptionStatus: context.subscription.saasSubscriptionStatus,
-        },
-      }
+      const { planId, quantity } = update.subscription
+      return { ...update, subscription: { ...mergeFacts(context.subscription, observed(event)), planId, quantity } }
     }),
     startChange: assign(({ event }) => ({ change: pendingChangeOf(event) })),
     recordDecision: assign(({ context, event }) => ({
@@ -117,9 +111,11 @@ export const subscriptionMachine = setup({
       operations: rememberOperation(context, context.change?.operationId),
       change: undefined,
     })),
-    startRequest: assign(({ event }, params: { kind: VendorRequest['kind'] } & Origin) => ({
+    startRequest: assign(({ context, event }, params: { kind: VendorRequest['kind'] } & Origin) => ({
       request: {
-        requestId: requestIdOf(event) ?? `${params.kind}:${operationIdOf(event) ?? 'observed'}`,
+        // Cancellations the machine starts itself (a refused reinstatement) get an id unique to the moment.
+        requestId:
+          requestIdOf(event) ?? `${params.kind}:${context.reinstatement?.operationId ?? 'observed'}:${event.at ?? ''}`,
         kind: params.kind,
         planId: event.type === 'vendor.changePlan' ? event.planId : undefined,
         quantity: event.type === 'vendor.changeQuantity' ? event.quantity : undefined,
@@ -180,6 +176,7 @@ export const subscriptionMachine = setup({
   context: ({ input }) => ({
     subscription: input.subscription,
     origin: input.origin,
+    startedAt: input.startedAt,
     retentionDays: input.retentionDays,
     operations: [],
     requests: [],
@@ -193,7 +190,12 @@ export const subscriptionMachine = setup({
   }),
   // Shared by every active state; a state's own handlers for the same event come first.
   on: {
-    Unsubscribe: { guard: 'effective', target: '.unsubscribed', actions: 'rememberOperation' },
+    Unsubscribe: [
+      { guard: 'effective', target: '.unsubscribed', actions: 'rememberOperation' },
+      { guard: 'ineffective', actions: 'rememberOperation' },
+    ],
+    // The buyer may come back to the landing page later ("Manage account"): who they are is kept.
+    'buyer.confirmed': { actions: assign({ buyer: ({ event }) => event.buyer }) },
     'status.observed': [{ guard: 'observedUnsubscribed', target: '.unsubscribed' }, { actions: 'takeObservedFacts' }],
     ChangePlan: { guard: 'ineffective', actions: 'rememberOperation' },
     ChangeQuantity: { guard: 'ineffective', actions: 'rememberOperation' },
@@ -251,7 +253,17 @@ export const subscriptionMachine = setup({
     },
 
     provisioningFailed: {
-      on: { retry: 'provisioning', 'vendor.cancel': cancel('provisioningFailed') },
+      on: {
+        retry: 'provisioning',
+        'vendor.cancel': cancel('provisioningFailed'),
+        // Microsoft activated it meanwhile: after a retry the provisioning must not call Activate again.
+        Subscribe: { guard: 'effective', actions: ['rememberOperation', 'markSubscribed'] },
+        'status.observed': [
+          { guard: 'observedUnsubscribed', target: 'unsubscribed' },
+          { guard: 'observedSubscribed', actions: ['takeObservedFacts', 'markSubscribed'] },
+          { actions: 'takeObservedFacts' },
+        ],
+      },
     },
 
     /** Tells Microsoft the customer is ready (Activate); billing starts when it succeeds. */
@@ -281,6 +293,7 @@ export const subscriptionMachine = setup({
     activationFailed: {
       on: {
         retry: 'activating',
+        Subscribe: { guard: 'effective', target: 'subscribed', actions: 'rememberOperation' },
         'vendor.cancel': cancel('activationFailed'),
         'status.observed': observedWhileActivating(),
       },
@@ -316,6 +329,8 @@ export const subscriptionMachine = setup({
               ],
             },
             Subscribe: { guard: 'effective', actions: 'rememberOperation' },
+            // Already reinstated (a subscription adopted after the fact); an InProgress one is kept for later instead.
+            Reinstate: { guard: and(['effective', 'succeeded']), actions: 'rememberOperation' },
             'vendor.changePlan': {
               guard: 'newPlan',
               target: 'changing',
@@ -346,7 +361,12 @@ export const subscriptionMachine = setup({
             type: 'decideChange',
             params: ({ context }) => ({ subscription: context.subscription, change: context.change! }),
           },
-          on: { 'change.decided': { guard: 'forPendingChange', target: 'acknowledging', actions: 'recordDecision' } },
+          on: {
+            'change.decided': { guard: 'forPendingChange', target: 'acknowledging', actions: 'recordDecision' },
+            // Microsoft already settled it (its window passed): its word stands, the decision comes too late.
+            ChangePlan: settleChange('finalForPendingChange'),
+            ChangeQuantity: settleChange('finalForPendingChange'),
+          },
         },
 
         /** PATCH Success/Failure to Microsoft, then Microsoft's final word on the operation. */
@@ -428,6 +448,8 @@ export const subscriptionMachine = setup({
       states: {
         idle: {
           on: {
+            // Already suspended (adopted from a webhook whose subscription showed Suspended): nothing more to do.
+            Suspend: { guard: 'effective', actions: 'rememberOperation' },
             Reinstate: {
               guard: 'effective',
               target: 'reinstating',
@@ -480,7 +502,13 @@ export const subscriptionMachine = setup({
         assign(({ context, event }) => ({
           subscription: withStatus(context, 'Unsubscribed'),
           change: undefined,
+          reinstatement: undefined,
           ...retention(context, event.at),
+          // A vendor request still open ends here: a cancellation got what it asked for, a change did not.
+          ...(context.request &&
+            finishRequest(context, context.request.kind === 'cancel' ? 'succeeded' : 'failed', {
+              message: context.request.kind === 'cancel' ? undefined : 'the subscription was cancelled',
+            })),
         })),
         {
           type: 'deprovision',

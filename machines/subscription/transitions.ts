@@ -3,7 +3,7 @@
  * the context updates that more than one state shares.
  * @module
  */
-import { isNewOperation, rememberOperation, type PendingChange, type SubscriptionContext } from './context.ts'
+import { isBefore, isNewOperation, rememberOperation, type PendingChange, type SubscriptionContext } from './context.ts'
 import type { Buyer, MarketplaceEvent, SubscriptionEvent } from './events.ts'
 import type { SubscriptionFacts } from './facts.ts'
 
@@ -47,7 +47,7 @@ export function applyChange(context: SubscriptionContext, change: Change) {
     planId: change.planId ?? context.subscription.planId,
     quantity: change.quantity ?? context.subscription.quantity,
   }
-  const newer = change.timeStamp && (!context.lastChangeAt || change.timeStamp > context.lastChangeAt)
+  const newer = change.timeStamp && (!context.lastChangeAt || isBefore(context.lastChangeAt, change.timeStamp))
   return {
     params: {
       subscription,
@@ -69,7 +69,8 @@ export function requestedChange(context: SubscriptionContext, event: Subscriptio
     planId: request?.planId,
     quantity: request?.quantity,
     operationId: 'operationId' in event ? event.operationId : undefined,
-    timeStamp: 'timeStamp' in event ? event.timeStamp : undefined,
+    // Without Microsoft's time, when this service learned of it is the best (later) bound.
+    timeStamp: ('timeStamp' in event ? event.timeStamp : undefined) ?? event.at,
   }
 }
 
@@ -141,5 +142,5 @@ function isChange(
 }
 
 function isStale(context: SubscriptionContext, event: { timeStamp?: string }): boolean {
-  return !!(event.timeStamp && context.lastChangeAt && event.timeStamp < context.lastChangeAt)
+  return !!(event.timeStamp && context.lastChangeAt && isBefore(event.timeStamp, context.lastChangeAt))
 }

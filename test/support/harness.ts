@@ -1,0 +1,109 @@
+/**
+ * The whole service for end-to-end tests, with real parts only: the real Temporal dev server started by
+ * the global setup, the project's marketplace emulator over real HTTP, a real worker and the real HTTP
+ * server. Each harness uses its own task queue, so test files do not see each other's workflows.
+ */
+import { randomUUID } from 'node:crypto'
+import { Client, Connection } from '@temporalio/client'
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker'
+import { inject } from 'vitest'
+import { loadConfig, type Config } from '../../config/env.ts'
+import { silentLogger } from '../../config/logger.ts'
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../emulator/index.ts'
+import { startHttpServer, type HttpServer } from '../../server/start.ts'
+import type { TemporalSettings } from '../../temporal/connection.ts'
+import { workflowsPath } from '../../worker/create-worker.ts'
+import { startWorker, type RunningWorker } from '../../worker/start.ts'
+import { TestVendor } from './vendor.ts'
+
+export const ADMIN_API_KEY = 'test-admin-key-0123456789'
+
+let runtimeInstalled = false
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined
+
+/** The workflow code bundled once per test file (bundling takes a second or two). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') })
+    runtimeInstalled = true
+  }
+  return (bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }))
+}
+
+export function temporalSettings(address = inject('temporalAddress')): TemporalSettings {
+  return { connectionOptions: { address }, namespace: 'default' }
+}
+
+export interface Harness {
+  emulator: EmulatorHandle
+  temporal: Client
+  server: HttpServer
+  config: Config
+  vendor: TestVendor
+  /** Starts (again) a worker for this harness's task queue; the harness starts one itself. */
+  startWorker(): Promise<RunningWorker>
+  worker?: RunningWorker
+  /** GET/POST to the service's API with the admin key. */
+  api(path: string, init?: RequestInit): Promise<Response>
+  stop(): Promise<void>
+}
+
+export async function startHarness(options: { emulator?: EmulatorOptions; env?: Record<string, string>; worker?: boolean } = {}): Promise<Harness> {
+  const settings = temporalSettings()
+  const emulator = await startEmulator({ autoAcceptMs: 10_000, operationDelayMs: 200, ...options.emulator })
+  const config = loadConfig({
+    PORT: '0',
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    MARKETPLACE_API_URL: emulator.apiUrl,
+    MARKETPLACE_STATIC_TOKEN: emulator.staticToken,
+    MARKETPLACE_TIMEOUT_MS: '3000',
+    AZURE_TENANT_ID: emulator.publisherTenantId,
+    AZURE_CLIENT_ID: emulator.publisherClientId,
+    WEBHOOK_JWKS_URL: emulator.jwksUrl,
+    ADMIN_API_KEY,
+    SESSION_SECRET: 'test-session-secret-0123456789-abcdef',
+    ...options.env,
+  })
+  const server = await startHttpServer({ config, logger: silentLogger, temporal: settings })
+  emulator.marketplace.configure({ webhookUrl: `${server.url}/webhook`, landingPageUrl: `${server.url}/landing` })
+  const temporal = new Client({ connection: await Connection.connect(settings.connectionOptions), namespace: settings.namespace })
+  const vendor = new TestVendor()
+  const workflowBundleCode = await workflowBundle()
+
+  const harness: Harness = {
+    emulator,
+    temporal,
+    server,
+    config,
+    vendor,
+    async startWorker() {
+      harness.worker = await startWorker({ config, logger: silentLogger, temporal: settings, hooks: vendor.hooks(), workflowBundle: workflowBundleCode })
+      return harness.worker
+    },
+    api: (path, init = {}) =>
+      fetch(`${server.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json', ...init.headers },
+      }),
+    async stop() {
+      await harness.worker?.stop()
+      await server.close()
+      await emulator.stop()
+      await temporal.connection.close()
+    },
+  }
+  if (options.worker !== false) await harness.startWorker()
+  return harness
+}
+
+/** Polls `probe` until it returns a truthy value, or fails with the last value seen. */
+export async function eventually<T>(probe: () => Promise<T> | T, { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  let last: T | undefined
+  for (;;) {
+    last = await probe()
+    if (last) return last
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`)
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}

@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client'
 import type { Config } from '../config/env.ts'
 import type { Logger } from '../config/logger.ts'
 import type { MarketplaceClient } from '../marketplace/client/index.ts'
+import { api } from './api/index.ts'
 import { health } from './health.ts'
 import type { SubscriptionsGateway } from './subscriptions.ts'
 import { webhook } from './webhook/index.ts'
@@ -32,5 +33,6 @@ export function createApp(deps: AppDeps): Hono {
   const verify = config.webhook.auth === 'entra' ? createWebhookVerifier(config.webhook) : undefined
   app.route('/', health({ client: deps.temporal.client, address: deps.temporal.address, marketplaceApiUrl: config.marketplace.apiUrl }))
   app.route('/', webhook({ verify, marketplace, subscriptions, logger }))
+  app.route('/', api({ subscriptions, admin: config.admin, logger }))
   return app
 }

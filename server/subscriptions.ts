@@ -179,7 +179,8 @@ export function createSubscriptionsGateway(options: { client: Client; taskQueue:
  * paste it into the Temporal UI's search box to see the same subscriptions.
  */
 export function visibilityQuery(filter: ListFilter): string {
-  const clauses = [`WorkflowType = "${subscriptionWorkflow.name}"`]
+  // Runs that continued as new are the same subscription: only the current run counts.
+  const clauses = [`WorkflowType = "${subscriptionWorkflow.name}"`, `ExecutionStatus != "ContinuedAsNew"`]
   const eq = (name: string, value: string | undefined) => value && clauses.push(`${name} = ${JSON.stringify(value)}`)
   eq(StatusKey.name, filter.status)
   eq(OfferIdKey.name, filter.offerId)

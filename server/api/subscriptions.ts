@@ -1,0 +1,98 @@
+/**
+ * Reading subscriptions: `GET /api/subscriptions` (a page from Temporal's visibility, with the same search
+ * as a Temporal UI query string so an operator can paste it) and `GET /api/subscriptions/{subscriptionId}`
+ * (the workflow's own view, plus its recent operations from the decision log, newest first).
+ *
+ * The list is eventually consistent (visibility lags a workflow by about a second); the single view is
+ * the workflow's current state.
+ * @module
+ */
+import { z } from '@hono/zod-openapi'
+import { visibilityQuery, type SubscriptionsGateway } from '../subscriptions.ts'
+import { notFound } from './errors.ts'
+import { apiApp, errorResponses, jsonResponse, securedRoute, type RouteDeps } from './route.ts'
+import { statusSchema, subscriptionDetailSchema, summarySchema, SUBSCRIPTION_ID_EXAMPLE } from './schemas.ts'
+
+export const RECENT_OPERATIONS = 20
+
+export const subscriptionIdParams = z.object({
+  subscriptionId: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a subscription id (letters, digits and dashes)')
+    .openapi({ param: { name: 'subscriptionId', in: 'path' }, example: SUBSCRIPTION_ID_EXAMPLE }),
+})
+
+const filterText = z.string().min(1).max(256)
+
+const listQuery = z.object({
+  status: statusSchema.optional(),
+  tenantId: z.guid().toLowerCase().optional().openapi({ description: 'Beneficiary or purchaser tenant.' }),
+  offerId: filterText.optional().openapi({ example: 'contoso-saas' }),
+  planId: filterText.optional().openapi({ example: 'gold' }),
+  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
+  pageToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'must be a nextPageToken from a previous page')
+    .optional()
+    .openapi({ description: '`nextPageToken` of the previous page.' }),
+})
+
+const listResponse = z
+  .object({
+    subscriptions: z.array(summarySchema),
+    nextPageToken: z.string().optional().openapi({ description: 'Absent on the last page.' }),
+    query: z.string().openapi({
+      description: 'The same search as a Temporal UI query.',
+      example: 'WorkflowType = "subscriptionWorkflow" AND SaasStatus = "Suspended"',
+    }),
+  })
+  .openapi('SubscriptionPage')
+
+export interface SubscriptionReadDeps extends RouteDeps {
+  subscriptions: Pick<SubscriptionsGateway, 'list' | 'get' | 'decisions'>
+}
+
+export function subscriptionReads(deps: SubscriptionReadDeps) {
+  const { subscriptions, auth } = deps
+  const list = securedRoute(
+    {
+      method: 'get',
+      path: '/api/subscriptions',
+      operationId: 'listSubscriptions',
+      tags: ['subscriptions'],
+      summary: 'List subscriptions, newest first, one page at a time',
+      request: { query: listQuery },
+      responses: { 200: jsonResponse(listResponse, 'One page of subscriptions'), ...errorResponses(400) },
+    },
+    auth,
+  )
+  const get = securedRoute(
+    {
+      method: 'get',
+      path: '/api/subscriptions/{subscriptionId}',
+      operationId: 'getSubscription',
+      tags: ['subscriptions'],
+      summary: 'A subscription: status, plan, quantity, term, where it stands and its recent operations',
+      request: { params: subscriptionIdParams },
+      responses: { 200: jsonResponse(subscriptionDetailSchema, 'The subscription'), ...errorResponses(400, 404) },
+    },
+    auth,
+  )
+
+  return apiApp()
+    .openapi(list, async (c) => {
+      const filter = c.req.valid('query')
+      const page = await subscriptions.list(filter)
+      return c.json({ ...page, query: visibilityQuery(filter) }, 200)
+    })
+    .openapi(get, async (c) => {
+      const { subscriptionId } = c.req.valid('param')
+      const [view, decisions] = await Promise.all([
+        subscriptions.get(subscriptionId),
+        subscriptions.decisions(subscriptionId),
+      ])
+      if (!view) return notFound(c, subscriptionId)
+      const recentOperations = (decisions ?? []).slice(-RECENT_OPERATIONS).reverse()
+      return c.json({ ...view, recentOperations }, 200)
+    })
+}

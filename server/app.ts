@@ -10,6 +10,7 @@ import type { Logger } from '../config/logger.ts'
 import type { MarketplaceClient } from '../marketplace/client/index.ts'
 import { api } from './api/index.ts'
 import { health } from './health.ts'
+import { landing } from './landing/index.ts'
 import type { SubscriptionsGateway } from './subscriptions.ts'
 import { webhook } from './webhook/index.ts'
 import { createWebhookVerifier } from './webhook/verify.ts'
@@ -31,8 +32,26 @@ export function createApp(deps: AppDeps): Hono {
   })
   const { config, logger, subscriptions, marketplace } = deps
   const verify = config.webhook.auth === 'entra' ? createWebhookVerifier(config.webhook) : undefined
-  app.route('/', health({ client: deps.temporal.client, address: deps.temporal.address, marketplaceApiUrl: config.marketplace.apiUrl }))
+  app.route(
+    '/',
+    health({
+      client: deps.temporal.client,
+      address: deps.temporal.address,
+      marketplaceApiUrl: config.marketplace.apiUrl,
+    }),
+  )
   app.route('/', webhook({ verify, marketplace, subscriptions, logger }))
   app.route('/', api({ subscriptions, admin: config.admin, logger }))
+  app.route(
+    '/',
+    landing({
+      marketplace,
+      subscriptions,
+      publicUrl: config.http.publicUrl,
+      sessionSecret: config.landing.sessionSecret,
+      oidc: config.landing.oidc,
+      logger,
+    }),
+  )
   return app
 }

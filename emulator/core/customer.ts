@@ -153,6 +153,13 @@ export function createCustomer(ctx: CoreContext, operations: Operations) {
     renew: (subscriptionId: string) =>
       structuredClone(operations.complete(subscriptionFor(subscriptionId, ['Subscribed'], 'renew'), 'Renew')),
 
+    /**
+     * An action outside the spec's enum (the SaaS Accelerator knows `Transfer`): nothing changes, a webhook
+     * goes out, so a publisher can check it records actions it does not know instead of failing on them.
+     */
+    transfer: (subscriptionId: string) =>
+      structuredClone(operations.complete(subscriptionFor(subscriptionId, ACTIVE, 'transfer'), 'Transfer')),
+
     unsubscribe: (subscriptionId: string) =>
       structuredClone(operations.complete(subscriptionFor(subscriptionId, ACTIVE, 'cancel'), 'Unsubscribe')),
   }

@@ -40,6 +40,7 @@ export interface Marketplace {
   reinstate(subscriptionId: string): Operation
   renew(subscriptionId: string): Operation
   unsubscribe(subscriptionId: string): Operation
+  transfer(subscriptionId: string): Operation
 
   listSubscriptions(): Subscription[]
   getSubscription(subscriptionId: string): { subscription: Subscription; operations: Operation[] }

@@ -151,7 +151,7 @@ export function createOperations(ctx: CoreContext) {
     },
 
     /** A notify-only event: applied at once, then announced with the subscription as it now is. */
-    complete(subscription: Subscription, action: 'Subscribe' | 'Suspend' | 'Renew' | 'Unsubscribe') {
+    complete(subscription: Subscription, action: 'Subscribe' | 'Suspend' | 'Renew' | 'Unsubscribe' | 'Transfer') {
       const operation = create(subscription, action, 'Azure')
       finish(operation, 'Succeeded')
       ctx.notify(operation)

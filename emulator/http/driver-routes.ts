@@ -53,7 +53,7 @@ export function createDriverRoutes(marketplace: Marketplace) {
     const { quantity } = await input<{ quantity: number }>(c)
     return c.json({ operation: m.changeQuantity(c.req.param('id'), quantity) })
   })
-  for (const action of ['suspend', 'reinstate', 'renew', 'unsubscribe'] as const) {
+  for (const action of ['suspend', 'reinstate', 'renew', 'unsubscribe', 'transfer'] as const) {
     app.post(`/subscriptions/:id/${action}`, (c) => c.json({ operation: m[action](c.req.param('id')) }))
   }
 

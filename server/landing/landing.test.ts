@@ -1,0 +1,369 @@
+import { decodeJwt } from 'jose'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { silentLogger } from '../../config/logger.ts'
+import { factsOf } from '../../machines/subscription/index.ts'
+import { MarketplaceError } from '../../marketplace/client/index.ts'
+import { SubscriptionClosedError } from '../subscriptions.ts'
+import { landing } from './index.ts'
+import { createSigner } from './signing.ts'
+import { SUBSCRIPTION_ID, fakeGateway, fakeMarketplace, hiddenFields, resolvedPurchase, viewOf } from './test-fakes.ts'
+
+const PUBLIC_URL = 'https://saas.contoso.example'
+const SECRET = 'a-session-secret-of-at-least-32-characters'
+
+let marketplace: ReturnType<typeof fakeMarketplace>
+let gateway: ReturnType<typeof fakeGateway>
+let app: ReturnType<typeof landing>
+
+beforeEach(() => {
+  marketplace = fakeMarketplace()
+  gateway = fakeGateway()
+  app = landing({
+    marketplace,
+    subscriptions: gateway,
+    publicUrl: PUBLIC_URL,
+    sessionSecret: SECRET,
+    logger: silentLogger,
+  })
+})
+
+/** The page's text as a buyer reads it (entities decoded). */
+async function read(res: Response): Promise<string> {
+  const body = await res.text()
+  return body
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&amp;', '&')
+}
+
+const visit = (query: string, headers: Record<string, string> = {}) => app.request(`/landing${query}`, { headers })
+
+function post(fields: Record<string, string>, headers: Record<string, string> = { origin: PUBLIC_URL }) {
+  return app.request('/landing', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  })
+}
+
+/** The confirmation form as the browser would submit it, with the buyer's fields. */
+async function formFor(query: string, fields: Record<string, string> = { email: 'it@fabrikam.example', name: 'Ada' }) {
+  const res = await visit(query)
+  expect(res.status).toBe(200)
+  return { ...hiddenFields(await res.text()), ...fields }
+}
+
+const signer = createSigner(SECRET, PUBLIC_URL)
+const statusPath = async (id = SUBSCRIPTION_ID) =>
+  `/landing/status/${id}?sig=${await signer.sign('status', { sub: id })}`
+
+describe('token from the landing URL', () => {
+  it.each([
+    ['?token=ab%2Bcd%2Fef%3D', 'ab+cd/ef='],
+    ['?token=x%252By', 'x%2By'],
+    ['?token=a+b', 'a+b'],
+    ['?foo=1&token=abc&token=other', 'abc'],
+  ])('%s is resolved as %s (decoded once, never as a form)', async (query, token) => {
+    const res = await visit(query)
+    expect(res.status).toBe(200)
+    expect(marketplace.tokens).toEqual([token])
+  })
+
+  it('puts the decoded token in the form, and the POST resolves the same token', async () => {
+    const form = await formFor('?token=ab%2Bcd%2Fef%3D')
+    expect(form.token).toBe('ab+cd/ef=')
+    expect((await post(form)).status).toBe(303)
+    expect(marketplace.tokens).toEqual(['ab+cd/ef=', 'ab+cd/ef='])
+  })
+
+  it.each(['', '?token=', '?token=%20', '?token=%E0%A4%A', '?tokens=abc'])(
+    '%s: 400 and nothing resolved',
+    async (query) => {
+      const res = await visit(query)
+      expect(res.status).toBe(400)
+      expect(await read(res)).toContain('This page needs your purchase link')
+      expect(marketplace.tokens).toEqual([])
+    },
+  )
+})
+
+describe('when the purchase cannot be shown', () => {
+  const failures = [
+    ['invalid or expired token', { kind: 'rejected', status: 400 }, 400, "We couldn't identify your purchase"],
+    ['bearer refused', { kind: 'rejected', status: 403 }, 404, "We couldn't find this purchase"],
+    ['not found', { kind: 'rejected', status: 404 }, 404, "We couldn't find this purchase"],
+    ['throttled', { kind: 'throttled', status: 429 }, 503, "Microsoft's marketplace isn't answering right now"],
+    ['unavailable', { kind: 'unavailable', status: 503 }, 503, "Microsoft's marketplace isn't answering right now"],
+    ['timeout', { kind: 'timeout' }, 503, "Microsoft's marketplace isn't answering right now"],
+    ['network', { kind: 'network' }, 503, "Microsoft's marketplace isn't answering right now"],
+  ] as const
+
+  it.each(failures)('%s: its own page and status, nothing started', async (_, details, status, heading) => {
+    marketplace.answer = new MarketplaceError('resolve failed', { operation: 'resolve', ...details })
+    const res = await visit('?token=abc')
+    expect(res.status).toBe(status)
+    const page = await read(res)
+    expect(page).toContain(heading)
+    expect(page).not.toContain('<form')
+    if (status === 503) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+    if (status === 400) expect(page).toContain('"Configure account"')
+
+    const form = { token: 'abc', form: await signer.sign('form', { sub: SUBSCRIPTION_ID }), email: 'a@b.example' }
+    const posted = await post(form)
+    expect(posted.status).toBe(status)
+    expect(gateway.confirmed).toEqual([])
+  })
+
+  it.each([
+    ['Subscribed', 409, 'This subscription is already active'],
+    ['Suspended', 409, 'This subscription is already active'],
+    ['Unsubscribed', 410, 'This subscription has been cancelled'],
+  ])('Microsoft says %s and there is no workflow: %i, nothing started', async (status, code, heading) => {
+    marketplace.answer = resolvedPurchase({ status })
+    const res = await visit('?token=abc')
+    expect(res.status).toBe(code)
+    expect(await read(res)).toContain(heading)
+    const posted = await post({
+      token: 'abc',
+      form: await signer.sign('form', { sub: SUBSCRIPTION_ID }),
+      email: 'a@b.example',
+    })
+    expect(posted.status).toBe(code)
+    expect(gateway.confirmed).toEqual([])
+  })
+
+  it('Temporal unreachable: 503, nothing started', async () => {
+    gateway.failWith(new Error('connection refused'))
+    const res = await visit('?token=abc')
+    expect(res.status).toBe(503)
+    expect(await read(res)).toContain("We can't reach our subscription service right now")
+  })
+})
+
+describe('confirmation page', () => {
+  it('shows offer, plan, seats and buyer, escaped, with the contact form and the sign-in note', async () => {
+    const res = await visit('?token=abc')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer')
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+    const raw = await res.clone().text()
+    expect(raw).toContain('offer-&lt;b&gt;')
+    expect(raw).not.toContain('offer-<b>')
+    const page = await read(res)
+    for (const text of [
+      'Contoso Cloud Solution',
+      'silver',
+      '20',
+      'buyer@fabrikam.example',
+      'purchasing@fabrikam.example',
+    ]) {
+      expect(page).toContain(text)
+    }
+    expect(page).toContain('Sign-in with Microsoft is not configured on this site')
+    expect(page).toMatch(/<form class="card" method="post" action="\/landing">/)
+    expect(page).toMatch(/<input\s+id="email"\s+name="email"\s+type="email"\s+required/)
+    expect(gateway.confirmed).toEqual([])
+  })
+
+  it('says when the plan is not priced per seat', async () => {
+    marketplace.answer = resolvedPurchase({ quantity: null })
+    expect(await read(await visit('?token=abc'))).toContain('Not priced per seat')
+  })
+})
+
+describe('confirming', () => {
+  it('starts provisioning once with the resolved subscription and the buyer, then 303 to a signed status link', async () => {
+    const res = await post(await formFor('?token=abc', { email: ' it@fabrikam.example ', name: 'Ada Lovelace' }))
+    expect(res.status).toBe(303)
+    expect(gateway.confirmed).toEqual([
+      {
+        subscription: factsOf(resolvedPurchase().subscription),
+        buyer: { email: 'it@fabrikam.example', name: 'Ada Lovelace' },
+      },
+    ])
+    const location = res.headers.get('location')!
+    expect(location).toMatch(new RegExp(`^/landing/status/${SUBSCRIPTION_ID}\\?sig=`))
+    const claims = decodeJwt(new URL(location, PUBLIC_URL).searchParams.get('sig')!)
+    expect(claims).toMatchObject({ sub: SUBSCRIPTION_ID, aud: 'landing:status' })
+    expect(claims.exp! - claims.iat!).toBe(24 * 3600)
+
+    gateway.views.set(SUBSCRIPTION_ID, viewOf(gateway.confirmed[0]!.subscription, 'provisioning'))
+    const status = await app.request(location)
+    expect(status.status).toBe(200)
+    expect(await read(status)).toContain('Setting up your account')
+  })
+
+  it.each(['', 'not-an-email', 'a@', '@b.example'])(
+    'email %j: 400, the form again with the error, nothing started',
+    async (email) => {
+      const res = await post(await formFor('?token=abc', { email, name: 'Ada' }))
+      expect(res.status).toBe(400)
+      const page = await read(res)
+      expect(page).toContain('Enter a valid email address')
+      expect(page).toContain('aria-invalid="true"')
+      expect(page).toContain('value="Ada"')
+      expect(hiddenFields(page).token).toBe('abc')
+      expect(gateway.confirmed).toEqual([])
+    },
+  )
+
+  it('refuses a cross-origin POST, and one without Origin or Sec-Fetch-Site', async () => {
+    const form = await formFor('?token=abc')
+    for (const headers of [{ origin: 'https://evil.example' }, {}, { 'sec-fetch-site': 'cross-site' }] as Record<
+      string,
+      string
+    >[]) {
+      const res = await post(form, headers)
+      expect(res.status).toBe(403)
+      expect(await read(res)).toContain('This request was refused')
+    }
+    expect(marketplace.tokens).toEqual(['abc'])
+    expect(gateway.confirmed).toEqual([])
+    expect((await post(form, { 'sec-fetch-site': 'same-origin' })).status).toBe(303)
+  })
+
+  it('refuses a missing, tampered or foreign form token', async () => {
+    const form = await formFor('?token=abc')
+    const foreign = await signer.sign('form', { sub: 'another-subscription' })
+    const statusSig = await signer.sign('status', { sub: SUBSCRIPTION_ID })
+    for (const token of ['', `${form.form}x`, foreign, statusSig]) {
+      const res = await post({ ...form, form: token })
+      expect(res.status).toBe(400)
+      expect(await read(res)).toContain('This form has expired')
+    }
+    expect(gateway.confirmed).toEqual([])
+  })
+
+  it('a closed workflow: 410; Temporal failing: 503', async () => {
+    const form = await formFor('?token=abc')
+    gateway.confirm = () => Promise.reject(new SubscriptionClosedError('closed'))
+    expect((await post(form)).status).toBe(410)
+    gateway.confirm = () => Promise.reject(new Error('deadline exceeded'))
+    const res = await post(form)
+    expect(res.status).toBe(503)
+    expect(await read(res)).toContain('Nothing has been changed')
+  })
+})
+
+describe('a subscription that already exists ("Manage account")', () => {
+  const facts = factsOf(resolvedPurchase({ status: 'Subscribed' }).subscription)
+
+  it('shows its status in buyer words and no form; POST does not confirm again', async () => {
+    marketplace.answer = resolvedPurchase({ status: 'Subscribed' })
+    const term = { termUnit: 'P1Y', startDate: '2025-01-01T00:00:00Z', endDate: '2025-12-31T00:00:00Z' }
+    gateway.views.set(SUBSCRIPTION_ID, viewOf({ ...facts, term }, 'subscribed.idle'))
+    const res = await visit('?token=abc')
+    expect(res.status).toBe(200)
+    const page = await read(res)
+    for (const text of ['Your subscription is active', 'silver', '20', 'Active', '1 year, 2025-01-01 to 2025-12-31']) {
+      expect(page).toContain(text)
+    }
+    expect(page).not.toContain('<form')
+    expect(page).not.toContain('http-equiv="refresh"')
+
+    const posted = await post({
+      token: 'abc',
+      form: await signer.sign('form', { sub: SUBSCRIPTION_ID }),
+      email: 'a@b.example',
+    })
+    expect(posted.status).toBe(303)
+    expect(posted.headers.get('location')).toMatch(/^\/landing\/status\//)
+    expect(gateway.confirmed).toEqual([])
+  })
+
+  it('while it is being set up, links to the progress page', async () => {
+    gateway.views.set(SUBSCRIPTION_ID, viewOf(facts, 'activating'))
+    const page = await read(await visit('?token=abc'))
+    expect(page).toContain('Activating your subscription with Microsoft')
+    const href = /href="(\/landing\/status\/[^"]+)"/.exec(page)?.[1]
+    expect((await app.request(href!)).status).toBe(200)
+  })
+
+  it('a workflow still waiting for the buyer gets the confirmation form', async () => {
+    gateway.views.set(SUBSCRIPTION_ID, viewOf(factsOf(resolvedPurchase().subscription), 'awaitingBuyer'))
+    expect((await post(await formFor('?token=abc'))).status).toBe(303)
+    expect(gateway.confirmed).toHaveLength(1)
+  })
+})
+
+describe('status page', () => {
+  const facts = factsOf(resolvedPurchase().subscription)
+
+  it.each([
+    ['no sig', `/landing/status/${SUBSCRIPTION_ID}`],
+    ['a tampered sig', async () => `${await statusPath()}x`],
+    [
+      'a sig for another subscription',
+      async () => (await statusPath('other')).replace('/other?', `/${SUBSCRIPTION_ID}?`),
+    ],
+    [
+      'a form token as sig',
+      async () => `/landing/status/${SUBSCRIPTION_ID}?sig=${await signer.sign('form', { sub: SUBSCRIPTION_ID })}`,
+    ],
+    [
+      'a sig from another secret',
+      async () => {
+        const other = createSigner('another-secret-of-at-least-32-characters', PUBLIC_URL)
+        return `/landing/status/${SUBSCRIPTION_ID}?sig=${await other.sign('status', { sub: SUBSCRIPTION_ID })}`
+      },
+    ],
+  ])('%s: 403', async (_, path) => {
+    gateway.views.set(SUBSCRIPTION_ID, viewOf(facts, 'provisioning'))
+    const res = await app.request(typeof path === 'string' ? path : await path())
+    expect(res.status).toBe(403)
+    expect(await read(res)).toContain('This link is not valid any more')
+  })
+
+  it.each([
+    ['awaitingBuyer', 'Setting up your account', '2'],
+    ['provisioning', 'Setting up your account', '2'],
+    ['activating', 'Activating your subscription with Microsoft', '2'],
+    ['provisioningFailed', 'We could not finish setting up your account', '30'],
+    ['activationFailed', 'Microsoft has not activated your subscription yet', '30'],
+    ['subscribed.idle', 'Your subscription is active', undefined],
+    ['suspended.idle', 'Your subscription is suspended', undefined],
+    ['unsubscribed', 'Your subscription is cancelled', undefined],
+  ])('%s: "%s", refresh %s', async (step, heading, refresh) => {
+    gateway.views.set(
+      SUBSCRIPTION_ID,
+      viewOf(facts, step, { failure: { step: 'provision', message: 'ECONNRESET at hook' } }),
+    )
+    const res = await app.request(await statusPath())
+    expect(res.status).toBe(200)
+    const page = await read(res)
+    expect(page).toContain(heading)
+    expect(page).not.toContain('ECONNRESET')
+    if (refresh) expect(page).toContain(`<meta http-equiv="refresh" content="${refresh}" />`)
+    else expect(page).not.toContain('http-equiv="refresh"')
+    if (step.endsWith('Failed')) expect(page).toContain('You have not been charged')
+  })
+
+  it('returns the view as JSON when asked', async () => {
+    const view = viewOf(facts, 'activating')
+    gateway.views.set(SUBSCRIPTION_ID, view)
+    const res = await app.request(await statusPath(), { headers: { accept: 'application/json' } })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual(view)
+    const refused = await app.request(`/landing/status/${SUBSCRIPTION_ID}?sig=x`, {
+      headers: { accept: 'application/json' },
+    })
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toEqual({ error: 'This link is not valid any more' })
+  })
+
+  it('unknown subscription: 404; Temporal unreachable: 503', async () => {
+    expect((await app.request(await statusPath())).status).toBe(404)
+    gateway.failWith(new Error('unavailable'))
+    expect((await app.request(await statusPath())).status).toBe(503)
+  })
+})
+
+describe('without sign-in configured', () => {
+  it('has no sign-in routes', async () => {
+    expect((await app.request('/landing/signin?returnTo=/landing')).status).toBe(404)
+    expect((await app.request('/landing/callback?code=x&state=y')).status).toBe(404)
+  })
+})

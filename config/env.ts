@@ -61,6 +61,8 @@ const schema = z
     /** How long the vendor may take to accept or reject a ChangePlan/ChangeQuantity (Microsoft allows 10 s). */
     CHANGE_DECISION_MS: z.coerce.number().int().min(500).max(9_000).default(6_000),
     DATA_RETENTION_DAYS: z.coerce.number().int().min(7).default(30),
+    /** A vendor hook that stops heartbeating this long is presumed dead (its worker crashed) and retried. */
+    VENDOR_HOOK_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(60_000),
   })
   .superRefine((env, ctx) => {
     const need = (name: keyof typeof env, why: string) => {
@@ -107,7 +109,7 @@ export interface Config {
     | { hooks: 'demo'; provisionDelayMs: number }
     | { hooks: 'http'; url: string; secret: string }
     | { hooks: 'module'; module: string }
-  lifecycle: { changeDecisionMs: number; dataRetentionDays: number }
+  lifecycle: { changeDecisionMs: number; dataRetentionDays: number; hookHeartbeatTimeoutMs: number }
 }
 
 export class ConfigError extends Error {
@@ -165,7 +167,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : env.VENDOR_HOOKS === 'module'
           ? { hooks: 'module', module: env.VENDOR_HOOK_MODULE! }
           : { hooks: 'demo', provisionDelayMs: env.DEMO_PROVISION_DELAY_MS },
-    lifecycle: { changeDecisionMs: env.CHANGE_DECISION_MS, dataRetentionDays: env.DATA_RETENTION_DAYS },
+    lifecycle: {
+      changeDecisionMs: env.CHANGE_DECISION_MS,
+      dataRetentionDays: env.DATA_RETENTION_DAYS,
+      hookHeartbeatTimeoutMs: env.VENDOR_HOOK_HEARTBEAT_TIMEOUT_MS,
+    },
   }
 }
 

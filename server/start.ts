@@ -17,9 +17,14 @@ export interface HttpServer {
   close(): Promise<void>
 }
 
-export async function startHttpServer(options: { config: Config; logger: Logger; temporal: TemporalSettings }): Promise<HttpServer> {
+export async function startHttpServer(options: {
+  config: Config
+  logger: Logger
+  temporal: TemporalSettings
+}): Promise<HttpServer> {
   const { config, logger, temporal } = options
-  if (config.webhook.auth === 'none') logger.warn('WEBHOOK_AUTH=none: webhooks are NOT verified. Use this only with a local marketplace emulator.')
+  if (config.webhook.auth === 'none')
+    logger.warn('WEBHOOK_AUTH=none: webhooks are NOT verified. Use this only with a local marketplace emulator.')
   // Lazy: the server answers (and /health says what is wrong) even while Temporal is unreachable.
   const connection = Connection.lazy(temporal.connectionOptions)
   const client = new Client({ connection, namespace: temporal.namespace })
@@ -34,7 +39,11 @@ export async function startHttpServer(options: { config: Config; logger: Logger;
   const subscriptions = createSubscriptionsGateway({
     client,
     taskQueue: config.taskQueue,
-    settings: { retentionDays: config.lifecycle.dataRetentionDays, changeDecisionMs: config.lifecycle.changeDecisionMs },
+    settings: {
+      retentionDays: config.lifecycle.dataRetentionDays,
+      changeDecisionMs: config.lifecycle.changeDecisionMs,
+      hookHeartbeatTimeoutMs: config.lifecycle.hookHeartbeatTimeoutMs,
+    },
   })
   const app = createApp({
     config,

@@ -13,6 +13,8 @@ import type { SideEffect, SubscriptionEvent } from '../machines/subscription/ind
 export interface EffectSettings {
   /** How long the vendor may take to decide on a customer's change, counted from the webhook's receipt. */
   changeDecisionMs: number
+  /** A hook silent this long is presumed dead (its worker crashed) and retried elsewhere. */
+  hookHeartbeatTimeoutMs?: number
 }
 
 /** Microsoft's window to accept or reject a ChangePlan/ChangeQuantity, from the webhook's receipt. */
@@ -36,12 +38,13 @@ const followed = wf.proxyActivities<Activities>({
   scheduleToCloseTimeout: '1d',
   retry: untilItLands,
 })
-const hooks = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '1h',
-  heartbeatTimeout: '2m',
-  scheduleToCloseTimeout: '1d',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
-})
+const vendorHooks = (settings: EffectSettings) =>
+  wf.proxyActivities<Activities>({
+    startToCloseTimeout: '1h',
+    heartbeatTimeout: settings.hookHeartbeatTimeoutMs ?? 60_000,
+    scheduleToCloseTimeout: '1d',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
+  })
 
 /** The outcome of one effect: the event it produces for the machine, and/or a note for the decision log. */
 export interface EffectResult {
@@ -51,6 +54,7 @@ export interface EffectResult {
 
 export async function perform(effect: SideEffect, settings: EffectSettings): Promise<EffectResult> {
   const { workflowId } = wf.workflowInfo()
+  const hooks = vendorHooks(settings)
   switch (effect.type) {
     case 'provision':
       try {

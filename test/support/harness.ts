@@ -12,6 +12,7 @@ import { silentLogger } from '../../config/logger.ts'
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../emulator/index.ts'
 import { startHttpServer, type HttpServer } from '../../server/start.ts'
 import type { TemporalSettings } from '../../temporal/connection.ts'
+import { freePort } from '../../temporal/dev-server.ts'
 import { workflowsPath } from '../../worker/create-worker.ts'
 import { startWorker, type RunningWorker } from '../../worker/start.ts'
 import { TestVendor } from './vendor.ts'
@@ -48,11 +49,24 @@ export interface Harness {
   stop(): Promise<void>
 }
 
-export async function startHarness(options: { emulator?: EmulatorOptions; env?: Record<string, string>; worker?: boolean } = {}): Promise<Harness> {
-  const settings = temporalSettings()
+export interface HarnessOptions {
+  emulator?: EmulatorOptions
+  /** Environment for the service, over the test defaults. */
+  env?: Record<string, string>
+  /** Start a worker in this process (default true). */
+  worker?: boolean
+  /** Another Temporal server than the suite's shared one. */
+  temporalAddress?: string
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const settings = temporalSettings(options.temporalAddress)
   const emulator = await startEmulator({ autoAcceptMs: 10_000, operationDelayMs: 200, ...options.emulator })
+  // The landing page checks the Origin of its form posts against PUBLIC_URL, so the port is fixed up front.
+  const port = await freePort()
   const config = loadConfig({
-    PORT: '0',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     MARKETPLACE_API_URL: emulator.apiUrl,
     MARKETPLACE_STATIC_TOKEN: emulator.staticToken,
@@ -66,7 +80,10 @@ export async function startHarness(options: { emulator?: EmulatorOptions; env?: 
   })
   const server = await startHttpServer({ config, logger: silentLogger, temporal: settings })
   emulator.marketplace.configure({ webhookUrl: `${server.url}/webhook`, landingPageUrl: `${server.url}/landing` })
-  const temporal = new Client({ connection: await Connection.connect(settings.connectionOptions), namespace: settings.namespace })
+  const temporal = new Client({
+    connection: await Connection.connect(settings.connectionOptions),
+    namespace: settings.namespace,
+  })
   const vendor = new TestVendor()
   const workflowBundleCode = await workflowBundle()
 
@@ -77,7 +94,13 @@ export async function startHarness(options: { emulator?: EmulatorOptions; env?: 
     config,
     vendor,
     async startWorker() {
-      harness.worker = await startWorker({ config, logger: silentLogger, temporal: settings, hooks: vendor.hooks(), workflowBundle: workflowBundleCode })
+      harness.worker = await startWorker({
+        config,
+        logger: silentLogger,
+        temporal: settings,
+        hooks: vendor.hooks(),
+        workflowBundle: workflowBundleCode,
+      })
       return harness.worker
     },
     api: (path, init = {}) =>
@@ -97,7 +120,10 @@ export async function startHarness(options: { emulator?: EmulatorOptions; env?: 
 }
 
 /** Polls `probe` until it returns a truthy value, or fails with the last value seen. */
-export async function eventually<T>(probe: () => Promise<T> | T, { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {}): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  probe: () => Promise<T> | T,
+  { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   let last: T | undefined
   for (;;) {

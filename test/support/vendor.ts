@@ -15,7 +15,9 @@ export interface HookCall {
 export class TestVendor {
   calls: HookCall[] = []
   /** How each customer change is decided; accept all by default. */
-  decide: (change: PendingChange) => { accept: boolean; reason?: string } | Promise<{ accept: boolean; reason?: string }> = () => ({ accept: true })
+  decide: (
+    change: PendingChange,
+  ) => { accept: boolean; reason?: string } | Promise<{ accept: boolean; reason?: string }> = () => ({ accept: true })
   reinstate: () => { accept: boolean; reason?: string } = () => ({ accept: true })
   provisionDelayMs = 0
   /** Answer provisioning with "pending" (HTTP 202-style): completion comes later through the API. */
@@ -35,7 +37,9 @@ export class TestVendor {
           ctx.heartbeat(waited)
           await new Promise((r) => setTimeout(r, 100))
         }
-        return this.provisionPending ? { status: 'pending', reference: `ref-${req.subscription.id}` } : { status: 'completed' }
+        return this.provisionPending
+          ? { status: 'pending', reference: `ref-${req.subscription.id}` }
+          : { status: 'completed' }
       },
       decideChange: async (req) => (record('decideChange', req), this.decide(req.change)),
       applyChange: async (req) => void record('applyChange', req),

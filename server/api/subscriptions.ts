@@ -87,11 +87,10 @@ export function subscriptionReads(deps: SubscriptionReadDeps) {
     })
     .openapi(get, async (c) => {
       const { subscriptionId } = c.req.valid('param')
-      const [view, decisions] = await Promise.all([
-        subscriptions.get(subscriptionId),
-        subscriptions.decisions(subscriptionId),
-      ])
+      // One query after the other: two at once on a workflow that is busy can wait on each other for seconds.
+      const view = await subscriptions.get(subscriptionId)
       if (!view) return notFound(c, subscriptionId)
+      const decisions = await subscriptions.decisions(subscriptionId)
       const recentOperations = (decisions ?? []).slice(-RECENT_OPERATIONS).reverse()
       return c.json({ ...view, recentOperations }, 200)
     })

@@ -127,6 +127,22 @@ describe('absolute URLs on another origin', () => {
     expect(foreign.requests).toEqual([])
   })
 
+  it('a redirect to another host is not followed: neither the bearer nor the landing token goes there', async () => {
+    const home = await startStub((_req, res) =>
+      answer(res, 307, undefined, { location: `${foreign.apiUrl}/saas/subscriptions/resolve?api-version=2018-08-31` }),
+    )
+    try {
+      const redirected = clientFor(emulator, { baseUrl: home.apiUrl, retry: { attempts: 3, baseDelayMs: 5 } })
+      const err = await rejectionOf(redirected.resolve('landing+token/=='))
+      expect(err).toMatchObject({ status: 307, retryable: false })
+      expect(home.requests).toHaveLength(1)
+      expect(home.requests[0]!.headers).toMatchObject({ 'x-ms-marketplace-token': 'landing+token/==' })
+      expect(foreign.requests).toEqual([])
+    } finally {
+      await home.close()
+    }
+  })
+
   it('a @nextLink on the configured origin is followed as given', async () => {
     const link = `${emulator.apiUrl}/saas/subscriptions/?continuationToken=${encodeURIComponent(
       Buffer.from(JSON.stringify({ skip: 250 })).toString('base64'),

@@ -119,16 +119,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return harness
 }
 
+type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>
+
 /** Polls `probe` until it returns a truthy value, or fails with the last value seen. */
 export async function eventually<T>(
   probe: () => Promise<T> | T,
   { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {},
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs
   let last: T | undefined
   for (;;) {
     last = await probe()
-    if (last) return last
+    if (last) return last as Truthy<T>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`)
     await new Promise((r) => setTimeout(r, intervalMs))
   }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { EmulatorHandle } from '../../emulator/index.ts'
+import type { EmulatorHandle, FaultsInput } from '../../emulator/index.ts'
 import { isMarketplaceError, MarketplaceError, type MarketplaceClient } from '../../marketplace/client/index.ts'
 import {
   captureLogs,
@@ -41,7 +41,7 @@ const journal = (kind: string) => emulator.marketplace.journal({ kind })
 const statuses = (kind: string) => journal(kind).map((e) => e.status)
 const buy = (planId = 'basic') =>
   emulator.marketplace.purchase({ offerId: 'contoso-analytics', planId, autoActivate: true }).subscription.id
-const script = (...entries: object[]) => emulator.marketplace.setFaults({ script: entries as never })
+const script = (...entries: NonNullable<FaultsInput['script']>) => emulator.marketplace.setFaults({ script: entries })
 const attemptsOf = (operation: string) => logs.records.filter((r) => r.operation === operation)
 
 describe('429 Too Many Requests', () => {
@@ -106,7 +106,7 @@ describe('5xx', () => {
   })
 
   it('stops after the configured number of attempts', async () => {
-    script(...Array.from({ length: 4 }, () => ({ target: 'api', kind: '500' })))
+    script(...Array.from({ length: 4 }, () => ({ target: 'api' as const, kind: '500' as const })))
     expect(await rejectionOf(retrying.listSubscriptionsPage())).toMatchObject({ status: 500 })
     expect(statuses('listSubscriptions')).toEqual([500, 500, 500])
   })

@@ -74,10 +74,13 @@ export function createTransport(options: TransportOptions): Transport {
     const timeout = AbortSignal.timeout(timeoutMs)
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout
     let res: globalThis.Response
+    let text: string
     try {
       res = await doFetch(url, {
         method: req.method,
         signal,
+        // Microsoft does not redirect; following one would send the request (and its headers) elsewhere.
+        redirect: 'manual',
         headers: {
           authorization: `Bearer ${await options.token()}`,
           'x-ms-requestid': requestId,
@@ -87,6 +90,8 @@ export function createTransport(options: TransportOptions): Transport {
         },
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
       })
+      // Inside the try: a body cut off by the timeout or the network is a failed call, not an empty one.
+      text = await res.text()
     } catch (cause) {
       if (req.signal?.aborted) throw cause
       const kind = timeout.aborted ? 'timeout' : 'network'
@@ -102,7 +107,6 @@ export function createTransport(options: TransportOptions): Transport {
         },
       )
     }
-    const text = await res.text().catch(() => '')
     const ids = { requestId: res.headers.get('x-ms-requestid') ?? requestId, correlationId }
     const outcome = { ...log, ...ids, status: res.status, durationMs: elapsed(started) }
     if (!res.ok) {

@@ -4,7 +4,7 @@
  * @module
  */
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity'
-import type { PendingChange, SettledStatus, SubscriptionFacts } from '../machines/subscription/index.ts'
+import type { SettledStatus, SubscriptionFacts } from '../machines/subscription/index.ts'
 import { factsOf } from '../machines/subscription/index.ts'
 import { isMarketplaceError, type MarketplaceClient } from '../marketplace/client/index.ts'
 import type { Operation } from '../marketplace/schemas.ts'
@@ -81,24 +81,25 @@ export function marketplaceActivities(marketplace: MarketplaceClient) {
     },
 
     /**
-     * Answers a customer's change inside Microsoft's window (PATCH Success/Failure, retried on 429/5xx by
-     * the activity's policy), then reports how Microsoft settled it. Past the window the PATCH is moot
-     * (Microsoft accepted it already), so only the final status is read.
+     * Answers an operation Microsoft waits on (PATCH Success/Failure, retried on 429/5xx by the activity's
+     * policy), then reports how Microsoft settled it. Past `deadline` (a change's 10-second window) the
+     * PATCH is moot, Microsoft decided already, so only the final status is read.
      */
     async acknowledgeOperation(params: {
       subscriptionId: string
-      change: PendingChange
-      deadline: string
+      operationId: string
+      accept: boolean
+      deadline?: string
     }): Promise<{ status: SettledStatus; timeStamp?: string }> {
       return translatingFailures(async () => {
-        const { subscriptionId, change } = params
-        const call = ctx(change.operationId)
-        if (Date.now() < Date.parse(params.deadline)) {
+        const { subscriptionId, operationId } = params
+        const call = ctx(operationId)
+        if (!params.deadline || Date.now() < Date.parse(params.deadline)) {
           try {
             await marketplace.updateOperation(
               subscriptionId,
-              change.operationId,
-              { status: change.accept === false ? 'Failure' : 'Success' },
+              operationId,
+              { status: params.accept ? 'Success' : 'Failure' },
               call,
             )
           } catch (err) {
@@ -107,7 +108,7 @@ export function marketplaceActivities(marketplace: MarketplaceClient) {
           }
         }
         const operation: Operation = await marketplace.awaitOperation(
-          { subscriptionId, operationId: change.operationId },
+          { subscriptionId, operationId },
           { ...call, deadlineMs: 60_000, intervalMs: 500, onPoll: (op) => heartbeat(op.status) },
         )
         return { status: operation.status as SettledStatus, timeStamp: operation.timeStamp }

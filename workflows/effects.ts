@@ -100,10 +100,15 @@ export async function perform(effect: SideEffect, settings: EffectSettings): Pro
     }
 
     case 'acknowledgeOperation': {
-      const { change } = effect.params
+      const { subscriptionId, change } = effect.params
       const deadline = new Date(Date.parse(change.receivedAt) + MICROSOFT_WINDOW_MS).toISOString()
       try {
-        const { status, timeStamp } = await acknowledgements.acknowledgeOperation({ ...effect.params, deadline })
+        const { status, timeStamp } = await acknowledgements.acknowledgeOperation({
+          subscriptionId,
+          operationId: change.operationId,
+          accept: change.accept !== false,
+          deadline,
+        })
         return { event: { type: 'operation.settled', operationId: change.operationId, status, timeStamp } }
       } catch (err) {
         return {
@@ -112,6 +117,14 @@ export async function perform(effect: SideEffect, settings: EffectSettings): Pro
         }
       }
     }
+
+    case 'acknowledgeReinstatement':
+      try {
+        await acknowledgements.acknowledgeOperation({ ...effect.params, accept: true })
+        return {}
+      } catch (err) {
+        return { note: `Reinstate ${effect.params.operationId} was not acknowledged: ${messageOf(err)}` }
+      }
 
     case 'requestChange':
     case 'requestCancellation': {

@@ -41,7 +41,8 @@ export interface SubscriptionContext {
   request?: VendorRequest
   /** Finished vendor requests, newest last: an update waiting on one reads its outcome here. */
   requests: VendorRequest[]
-  reinstatement?: { operationId?: string }
+  /** A Reinstate being decided; `open` while Microsoft still waits on it (InProgress), so it gets an answer. */
+  reinstatement?: { operationId?: string; open?: boolean }
   provisioningReference?: string
   failure?: { step: 'provision' | 'activate'; message: string; at?: string }
   /** Microsoft operation ids already applied or settled, newest last: a repeated webhook changes nothing. */

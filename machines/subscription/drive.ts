@@ -49,6 +49,7 @@ const SIDE_EFFECTS = new Set<string>([
   'activate',
   'decideChange',
   'acknowledgeOperation',
+  'acknowledgeReinstatement',
   'applyChange',
   'requestChange',
   'requestCancellation',
@@ -120,18 +121,16 @@ function apply(state: DriverState, event: SubscriptionEvent, at: string): Step {
   if (refusal) {
     if (refusal.defer) {
       const kept = [...state.deferred, event as MarketplaceEvent]
-      const dropped = kept
-        .slice(0, -MAX_DEFERRED)
-        .map((d): Decision => ({
-          at,
-          event: d.type,
-          operationId: d.operationId,
-          from: stepOf(snapshot),
-          to: stepOf(snapshot),
-          outcome: 'ignored',
-          reason: 'dropped: too many events kept for later',
-          effects: [],
-        }))
+      const dropped = kept.slice(0, -MAX_DEFERRED).map((d): Decision => ({
+        at,
+        event: d.type,
+        operationId: d.operationId,
+        from: stepOf(snapshot),
+        to: stepOf(snapshot),
+        outcome: 'ignored',
+        reason: 'dropped: too many events kept for later',
+        effects: [],
+      }))
       return {
         ...state,
         deferred: kept.slice(-MAX_DEFERRED),

@@ -805,11 +805,19 @@ describe('suspension and reinstatement', () => {
     expect(effect(step, 'suspendAccess').operationId).toBeUndefined()
   })
 
+  it('takes back without answering a Reinstate Microsoft already completed', () => {
+    const run = reach('suspended.idle')
+    run.send(operation('Reinstate', 'op-r', { status: 'Succeeded' }))
+    const step = run.send({ type: 'reinstatement.decided', accept: true })
+    expect(run.step).toBe('subscribed.idle')
+    expect(step.effects).toEqual([])
+  })
+
   it('asks the vendor whether to take the customer back on Reinstate', () => {
     const run = reach('suspended.idle')
     const step = run.send(operation('Reinstate', 'op-r'))
     expect(run.step).toBe('suspended.reinstating')
-    expect(run.context.reinstatement).toEqual({ operationId: 'op-r' })
+    expect(run.context.reinstatement).toEqual({ operationId: 'op-r', open: true })
     expect(run.context.operations).toContain('op-r')
     expect(step.effects).toEqual([
       {
@@ -819,11 +827,13 @@ describe('suspension and reinstatement', () => {
     ])
   })
 
-  it('is subscribed again when the vendor takes the customer back', () => {
+  it('is subscribed again when the vendor takes the customer back, and answers the open Reinstate', () => {
     const run = reach('suspended.reinstating')
     const step = run.send({ type: 'reinstatement.decided', accept: true })
     expect(run.step).toBe('subscribed.idle')
-    expect(step.effects).toEqual([])
+    expect(step.effects).toEqual([
+      { type: 'acknowledgeReinstatement', params: { subscriptionId: 'sub-1', operationId: 'op-reinstate' } },
+    ])
     expect(run.context.subscription.saasSubscriptionStatus).toBe('Subscribed')
     expect(run.context.reinstatement).toBeUndefined()
   })

@@ -70,6 +70,7 @@ export const subscriptionMachine = setup({
     activate: declare<ActionParams['activate']>(),
     decideChange: declare<ActionParams['decideChange']>(),
     acknowledgeOperation: declare<ActionParams['acknowledgeOperation']>(),
+    acknowledgeReinstatement: declare<ActionParams['acknowledgeReinstatement']>(),
     applyChange: declare<ActionParams['applyChange']>(),
     requestChange: declare<ActionParams['requestChange']>(),
     requestCancellation: declare<ActionParams['requestCancellation']>(),
@@ -170,6 +171,7 @@ export const subscriptionMachine = setup({
     newQuantity: ({ context, event }) =>
       event.type === 'vendor.changeQuantity' && event.quantity > 0 && event.quantity !== context.subscription.quantity,
     accepted: ({ event }) => event.type === 'reinstatement.decided' && event.accept,
+    reinstatementOpen: ({ context }) => !!context.reinstatement?.open && !!context.reinstatement.operationId,
   },
 }).createMachine({
   id: 'subscription',
@@ -455,7 +457,12 @@ export const subscriptionMachine = setup({
               target: 'reinstating',
               actions: [
                 'rememberOperation',
-                assign({ reinstatement: ({ event }) => ({ operationId: event.operationId }) }),
+                assign({
+                  reinstatement: ({ event }) => ({
+                    operationId: event.operationId,
+                    open: event.status === 'InProgress' || event.status === 'NotStarted',
+                  }),
+                }),
               ],
             },
             'vendor.cancel': cancel('suspended'),
@@ -481,6 +488,20 @@ export const subscriptionMachine = setup({
           },
           on: {
             'reinstatement.decided': [
+              {
+                guard: and(['accepted', 'reinstatementOpen']),
+                target: '#subscription.subscribed',
+                actions: [
+                  {
+                    type: 'acknowledgeReinstatement',
+                    params: ({ context }) => ({
+                      subscriptionId: context.subscription.id,
+                      operationId: context.reinstatement!.operationId!,
+                    }),
+                  },
+                  assign({ reinstatement: undefined }),
+                ],
+              },
               { guard: 'accepted', target: '#subscription.subscribed', actions: assign({ reinstatement: undefined }) },
               {
                 target: '#subscription.cancelling',

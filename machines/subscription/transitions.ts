@@ -15,6 +15,8 @@ export interface ActionParams {
   decideChange: { subscription: SubscriptionFacts; change: PendingChange }
   /** PATCH the operation `Success` (accepted) or `Failure` (rejected), then report how it settled. */
   acknowledgeOperation: { subscriptionId: string; change: PendingChange }
+  /** PATCH Success on a Reinstate the vendor took back (an older page of the docs asks for it; harmless otherwise). */
+  acknowledgeReinstatement: { subscriptionId: string; operationId: string }
   /** Microsoft confirmed a new plan or seat count: the vendor applies it. */
   applyChange: {
     subscription: SubscriptionFacts

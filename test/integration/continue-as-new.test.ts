@@ -29,21 +29,35 @@ it('continues as new with its state, decisions and operation memory intact', asy
   const id = purchase.subscription.id
   await confirmPurchase(purchase.landingUrl)
   const handle = h.temporal.workflow.getHandle(`subscription-${id}`)
-  await eventually(async () => (await handle.query<SubscriptionView>('state'))?.step === 'subscribed.idle', { what: 'Subscribed' })
+  await eventually(async () => (await handle.query<SubscriptionView>('state'))?.step === 'subscribed.idle', {
+    what: 'Subscribed',
+  })
   const firstRun = (await handle.describe()).runId
 
   m.changeQuantity(id, 20)
-  await eventually(async () => (await handle.query<SubscriptionView>('state'))?.quantity === 20, { what: 'quantity 20' })
+  await eventually(async () => (await handle.query<SubscriptionView>('state'))?.quantity === 20, {
+    what: 'quantity 20',
+  })
   const renewals: string[] = []
   while ((await handle.describe()).runId === firstRun) {
-    expect(renewals.length, `still the first run after ${renewals.length} renewals`).toBeLessThan(CONTINUE_AS_NEW_AFTER_EVENTS)
+    expect(renewals.length, `still the first run after ${renewals.length} renewals`).toBeLessThan(
+      CONTINUE_AS_NEW_AFTER_EVENTS,
+    )
     const renewal = m.renew(id)
     renewals.push(renewal.id)
-    await eventually(async () => (await handle.query<Decision[]>('decisions')).some((d) => d.operationId === renewal.id), { what: `renewal ${renewals.length}` })
+    await eventually(
+      async () => (await handle.query<Decision[]>('decisions')).some((d) => d.operationId === renewal.id),
+      { what: `renewal ${renewals.length}` },
+    )
   }
 
   const view = (await handle.query<SubscriptionView>('state'))!
-  expect(view).toMatchObject({ step: 'subscribed.idle', planId: 'team', quantity: 20, saasSubscriptionStatus: 'Subscribed' })
+  expect(view).toMatchObject({
+    step: 'subscribed.idle',
+    planId: 'team',
+    quantity: 20,
+    saasSubscriptionStatus: 'Subscribed',
+  })
   expect(view.term?.endDate).toBe(m.getSubscription(id).subscription.term?.endDate)
   const decisions = await handle.query<Decision[]>('decisions')
   expect(decisions.map((d) => d.event)).toEqual(expect.arrayContaining(['start', 'buyer.confirmed', 'ChangeQuantity']))
@@ -58,7 +72,9 @@ it('continues as new with its state, decisions and operation memory intact', asy
   })
   expect(res.status).toBe(200)
   const redelivered = await eventually(
-    async () => (await handle.query<Decision[]>('decisions')).filter((d) => d.operationId === renewals[0]).at(-1)?.outcome === 'ignored',
+    async () =>
+      (await handle.query<Decision[]>('decisions')).filter((d) => d.operationId === renewals[0]).at(-1)?.outcome ===
+      'ignored',
     { what: 'the redelivered Renew recorded' },
   )
   expect(redelivered).toBe(true)

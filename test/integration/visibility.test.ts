@@ -24,10 +24,13 @@ async function subscribedFor(tenantId: string): Promise<string> {
   })
   await confirmPurchase(purchase.landingUrl)
   const id = purchase.subscription.id
-  await eventually(async () => {
-    const res = await h.api(`/api/subscriptions/${id}`)
-    return res.ok && ((await res.json()) as SubscriptionView).step === 'subscribed.idle'
-  }, { what: 'Subscribed' })
+  await eventually(
+    async () => {
+      const res = await h.api(`/api/subscriptions/${id}`)
+      return res.ok && ((await res.json()) as SubscriptionView).step === 'subscribed.idle'
+    },
+    { what: 'Subscribed' },
+  )
   return id
 }
 
@@ -44,14 +47,22 @@ it('lists subscriptions by status and tenant with the query operators type in th
     return (await res.json()) as { subscriptions: SubscriptionSummary[]; query: string }
   }
   // Visibility is eventually consistent: wait until the index shows both suspensions.
-  const page = await eventually(async () => {
-    const p = await list(`status=Suspended&tenantId=${tenant}`)
-    return p.subscriptions.length === 1 && p.subscriptions[0]!.subscriptionId === suspended && p
-  }, { what: 'the suspended subscription of the tenant listed' })
+  const page = await eventually(
+    async () => {
+      const p = await list(`status=Suspended&tenantId=${tenant}`)
+      return p.subscriptions.length === 1 && p.subscriptions[0]!.subscriptionId === suspended && p
+    },
+    { what: 'the suspended subscription of the tenant listed' },
+  )
   expect(page.query).toBe(
     `WorkflowType = "subscriptionWorkflow" AND ExecutionStatus != "ContinuedAsNew" AND SaasStatus = "Suspended" AND (SaasBeneficiaryTenantId = "${tenant}" OR SaasPurchaserTenantId = "${tenant}")`,
   )
-  expect(page.subscriptions[0]).toMatchObject({ status: 'Suspended', beneficiaryTenantId: tenant, offerId: 'contoso-analytics', planId: 'basic' })
+  expect(page.subscriptions[0]).toMatchObject({
+    status: 'Suspended',
+    beneficiaryTenantId: tenant,
+    offerId: 'contoso-analytics',
+    planId: 'basic',
+  })
 
   const ids: string[] = []
   for await (const execution of h.temporal.workflow.list({ query: page.query })) ids.push(execution.workflowId)
@@ -62,5 +73,8 @@ it('lists subscriptions by status and tenant with the query operators type in th
 
   const entitlements = await h.api(`/api/entitlements?tenantId=${tenant}`)
   const body = (await entitlements.json()) as { entitlements: { subscriptionId: string; entitled: boolean }[] }
-  expect(Object.fromEntries(body.entitlements.map((e) => [e.subscriptionId, e.entitled]))).toEqual({ [active]: true, [suspended]: false })
+  expect(Object.fromEntries(body.entitlements.map((e) => [e.subscriptionId, e.entitled]))).toEqual({
+    [active]: true,
+    [suspended]: false,
+  })
 })

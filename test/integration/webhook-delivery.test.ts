@@ -192,14 +192,12 @@ describe('exactly once', () => {
     m().setFaults({ script: [{ target: 'webhook', kind: 'reorder', action: 'Suspend' }] })
     m().suspend(id)
     m().reinstate(id)
+    // The vendor took the customer back, then the subscription is active again.
+    await eventually(() => h.vendor.callsTo('reinstate', id).length > 0, { what: 'the vendor asked to reinstate' })
     const v = await eventually(
       async () => {
         const current = await view(id)
-        return (
-          current?.step === 'subscribed.idle' &&
-          current.recentOperations.some((d) => d.event === 'Reinstate' && d.outcome === 'applied') &&
-          current
-        )
+        return current?.step === 'subscribed.idle' && current
       },
       { what: 'reinstated' },
     )

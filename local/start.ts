@@ -77,7 +77,9 @@ async function main() {
     `  Landing page       ${server.url}/landing`,
     `  Webhook            ${server.url}/webhook`,
     `  Admin API key      ${config.admin.apiKey}`,
-    temporal ? `  Temporal UI        ${temporal.uiUrl}   (gRPC ${temporal.address}, data in .data/temporal.db)` : `  Temporal           ${env.TEMPORAL_ADDRESS}`,
+    temporal
+      ? `  Temporal UI        ${temporal.uiUrl}   (gRPC ${temporal.address}, data in .data/temporal.db)`
+      : `  Temporal           ${env.TEMPORAL_ADDRESS}`,
     emulator
       ? `  Marketplace emulator driver  ${emulator.driverUrl}   (API ${emulator.apiUrl}; buy: curl -X POST ${emulator.driverUrl}/purchases -H 'content-type: application/json' -d '{"offerId":"contoso-analytics","planId":"basic"}')`
       : `  Marketplace API    ${config.marketplace.apiUrl}`,

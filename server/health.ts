@@ -11,7 +11,9 @@ export function health(options: { client: Client; address: string; marketplaceAp
   return new Hono().get('/health', async (c) => {
     const started = performance.now()
     try {
-      const info = await client.connection.withDeadline(Date.now() + 3_000, () => client.workflowService.getSystemInfo({}))
+      const info = await client.connection.withDeadline(Date.now() + 3_000, () =>
+        client.workflowService.getSystemInfo({}),
+      )
       return c.json({
         status: 'ok',
         temporal: {
@@ -27,7 +29,12 @@ export function health(options: { client: Client; address: string; marketplaceAp
       return c.json(
         {
           status: 'degraded',
-          temporal: { address: options.address, namespace: client.options.namespace, connected: false, error: String(err) },
+          temporal: {
+            address: options.address,
+            namespace: client.options.namespace,
+            connected: false,
+            error: String(err),
+          },
           marketplace: { apiUrl: options.marketplaceApiUrl },
         },
         503,

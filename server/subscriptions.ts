@@ -13,7 +13,14 @@ import {
 } from '@temporalio/client'
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js'
 import { defaultPayloadConverter, type Payload } from '@temporalio/common'
-import type { Buyer, Decision, MarketplaceEvent, SubscriptionFacts, SubscriptionView } from '../machines/subscription/index.ts'
+import { temporal } from '@temporalio/proto'
+import type {
+  Buyer,
+  Decision,
+  MarketplaceEvent,
+  SubscriptionFacts,
+  SubscriptionView,
+} from '../machines/subscription/index.ts'
 import {
   BeneficiaryTenantKey,
   FreeTrialKey,
@@ -41,6 +48,8 @@ import {
   type SubscriptionWorkflowInput,
   type VendorRequestResult,
 } from '../workflows/subscription.ts'
+
+const { WorkflowExecutionStatus } = temporal.api.enums.v1
 
 export interface SubscriptionSummary {
   subscriptionId: string
@@ -78,7 +87,11 @@ export class RequestRefusedError extends Error {
 
 export type SubscriptionsGateway = ReturnType<typeof createSubscriptionsGateway>
 
-export function createSubscriptionsGateway(options: { client: Client; taskQueue: string; settings: SubscriptionWorkflowInput['settings'] }) {
+export function createSubscriptionsGateway(options: {
+  client: Client
+  taskQueue: string
+  settings: SubscriptionWorkflowInput['settings']
+}) {
   const { client, taskQueue, settings } = options
   const handle = (subscriptionId: string) => client.workflow.getHandle(subscriptionWorkflowId(subscriptionId))
 
@@ -99,11 +112,15 @@ export function createSubscriptionsGateway(options: { client: Client; taskQueue:
         workflowIdConflictPolicy: 'USE_EXISTING',
         // A closed subscription (Unsubscribed) never starts over.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [{ key: SubscriptionIdKey, value: subscriptionId }, ...initialAttributes(start.subscription)],
+        typedSearchAttributes: [
+          { key: SubscriptionIdKey, value: subscriptionId },
+          ...initialAttributes(start.subscription),
+        ],
         memo: start.subscription?.name ? { subscriptionName: start.subscription.name } : undefined,
       })
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new SubscriptionClosedError(`subscription ${subscriptionId} is closed`)
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new SubscriptionClosedError(`subscription ${subscriptionId} is closed`)
       throw err
     }
   }
@@ -167,7 +184,13 @@ export function createSubscriptionsGateway(options: { client: Client; taskQueue:
         pageSize: filter.pageSize ?? 100,
         nextPageToken: filter.pageToken ? Buffer.from(filter.pageToken, 'base64url') : undefined,
       })
-      const subscriptions = (res.executions ?? []).map((e) => summaryOf(e.searchAttributes?.indexedFields, e.memo?.fields, e.status === 1))
+      const subscriptions = (res.executions ?? []).map((e) =>
+        summaryOf(
+          e.searchAttributes?.indexedFields,
+          e.memo?.fields,
+          e.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+        ),
+      )
       const token = res.nextPageToken?.length ? Buffer.from(res.nextPageToken).toString('base64url') : undefined
       return { subscriptions, nextPageToken: token }
     },
@@ -209,7 +232,11 @@ function initialAttributes(subscription: SubscriptionFacts | undefined) {
   ]
 }
 
-function summaryOf(indexed: Record<string, Payload> | null | undefined, memo: Record<string, Payload> | null | undefined, running: boolean): SubscriptionSummary {
+function summaryOf(
+  indexed: Record<string, Payload> | null | undefined,
+  memo: Record<string, Payload> | null | undefined,
+  running: boolean,
+): SubscriptionSummary {
   const sa = decodeTypedSearchAttributes(indexed)
   const name = memo?.subscriptionName ? defaultPayloadConverter.fromPayload<string>(memo.subscriptionName) : undefined
   return {

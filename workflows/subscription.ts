@@ -97,16 +97,17 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   wf.setHandler(decisionsQuery, () => decisions)
   wf.setHandler(
     changePlanUpdate,
-    ({ planId }) => request({ type: 'vendor.changePlan', requestId: wf.uuid4(), planId }),
+    ({ planId }: { planId: string }) => request({ type: 'vendor.changePlan', requestId: wf.uuid4(), planId }),
     {
-      validator: ({ planId }) => validate({ type: 'vendor.changePlan', requestId: '', planId }),
+      validator: ({ planId }: { planId: string }) => validate({ type: 'vendor.changePlan', requestId: '', planId }),
     },
   )
   wf.setHandler(
     changeQuantityUpdate,
-    ({ quantity }) => request({ type: 'vendor.changeQuantity', requestId: wf.uuid4(), quantity }),
+    ({ quantity }: { quantity: number }) => request({ type: 'vendor.changeQuantity', requestId: wf.uuid4(), quantity }),
     {
-      validator: ({ quantity }) => validate({ type: 'vendor.changeQuantity', requestId: '', quantity }),
+      validator: ({ quantity }: { quantity: number }) =>
+        validate({ type: 'vendor.changeQuantity', requestId: '', quantity }),
     },
   )
   wf.setHandler(cancelUpdate, () => request({ type: 'vendor.cancel', requestId: wf.uuid4() }), {
@@ -134,7 +135,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   }
   // Final: let the last effects (deprovision) and any waiting vendor request finish first.
   await wf.condition(() => inFlight === 0 && wf.allHandlersFinished())
-  return state.snapshot.output!
+  return state.snapshot.output
 
   /** Records the step's decisions, refuses vendor requests the machine ignored, and queues its effects. */
   function apply(step: Step): DriverState {

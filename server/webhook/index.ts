@@ -32,7 +32,10 @@ export function webhook(deps: WebhookDeps) {
   const { logger } = deps
   return new Hono().post(
     '/webhook',
-    bodyLimit({ maxSize: MAX_WEBHOOK_BYTES, onError: (c) => c.json({ error: `body larger than ${MAX_WEBHOOK_BYTES} bytes` }, 413) }),
+    bodyLimit({
+      maxSize: MAX_WEBHOOK_BYTES,
+      onError: (c) => c.json({ error: `body larger than ${MAX_WEBHOOK_BYTES} bytes` }, 413),
+    }),
     async function receiveWebhook(c) {
       const receivedAt = new Date().toISOString()
       if (deps.verify) {
@@ -41,23 +44,40 @@ export function webhook(deps: WebhookDeps) {
         } catch (err) {
           const unauthorized = err instanceof WebhookAuthError
           logger.warn({ reason: String(err) }, unauthorized ? 'webhook refused' : 'webhook not verifiable now')
-          return unauthorized ? c.json({ error: err.message }, 401) : c.json({ error: 'cannot verify the token now' }, 503)
+          return unauthorized
+            ? c.json({ error: err.message }, 401)
+            : c.json({ error: 'cannot verify the token now' }, 503)
         }
       }
 
       const parsed = webhookPayloadSchema.safeParse(await c.req.json().catch(() => undefined))
       if (!parsed.success) {
-        return c.json({ error: 'invalid webhook payload', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 400)
+        return c.json(
+          {
+            error: 'invalid webhook payload',
+            issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+          },
+          400,
+        )
       }
       const payload = parsed.data
-      const log = logger.child({ subscriptionId: payload.subscriptionId, operationId: payload.id, action: payload.action })
+      const log = logger.child({
+        subscriptionId: payload.subscriptionId,
+        operationId: payload.id,
+        action: payload.action,
+      })
 
       let operation
       try {
-        operation = await deps.marketplace.getOperation(payload.subscriptionId, payload.id, { correlationId: payload.id })
+        operation = await deps.marketplace.getOperation(payload.subscriptionId, payload.id, {
+          correlationId: payload.id,
+        })
       } catch (err) {
         // Not found or unreachable: the operation cannot be confirmed now; Microsoft will deliver it again.
-        log.warn({ reason: String(err), status: isMarketplaceError(err) ? err.status : undefined }, 'webhook operation not confirmed')
+        log.warn(
+          { reason: String(err), status: isMarketplaceError(err) ? err.status : undefined },
+          'webhook operation not confirmed',
+        )
         return c.json({ error: 'the operation could not be confirmed with Microsoft' }, 503)
       }
       if (operation.subscriptionId !== payload.subscriptionId) {
@@ -67,7 +87,11 @@ export function webhook(deps: WebhookDeps) {
 
       const event = toMarketplaceEvent(operation, payload, receivedAt)
       try {
-        await deps.subscriptions.deliver(payload.subscriptionId, event, payload.subscription && factsOf(payload.subscription))
+        await deps.subscriptions.deliver(
+          payload.subscriptionId,
+          event,
+          payload.subscription && factsOf(payload.subscription),
+        )
       } catch (err) {
         if (err instanceof SubscriptionClosedError) {
           log.info('webhook for a closed subscription; nothing to apply')

@@ -7,7 +7,11 @@
 import { factsOf, type MarketplaceEvent } from '../../machines/subscription/index.ts'
 import type { Operation, WebhookPayload } from '../../marketplace/schemas.ts'
 
-export function toMarketplaceEvent(operation: Operation, payload: WebhookPayload, receivedAt: string): MarketplaceEvent {
+export function toMarketplaceEvent(
+  operation: Operation,
+  payload: WebhookPayload,
+  receivedAt: string,
+): MarketplaceEvent {
   const base = {
     operationId: operation.id,
     status: operation.status,

@@ -38,7 +38,12 @@ export type WebhookVerifier = (authorization: string | undefined) => Promise<JWT
 
 export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookVerifier {
   let keys: Promise<JWTVerifyGetKey> | undefined = options.keys && Promise.resolve(options.keys)
-  const getKeys = () => (keys ??= discoverKeys(options).catch((err: unknown) => ((keys = undefined), Promise.reject(err))))
+  // A failed discovery is not cached: the next webhook tries again.
+  const getKeys = () =>
+    (keys ??= discoverKeys(options).catch((err: unknown) => {
+      keys = undefined
+      throw err instanceof Error ? err : new Error(String(err))
+    }))
 
   return async function verifyWebhook(authorization) {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1]
@@ -71,7 +76,9 @@ export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookV
 async function discoverKeys(options: WebhookVerifierOptions): Promise<JWTVerifyGetKey> {
   if (options.jwksUrl) return createRemoteJWKSet(new URL(options.jwksUrl))
   const authority = (options.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '')
-  const res = await fetch(`${authority}/${options.tenantId}/v2.0/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5_000) })
+  const res = await fetch(`${authority}/${options.tenantId}/v2.0/.well-known/openid-configuration`, {
+    signal: AbortSignal.timeout(5_000),
+  })
   if (!res.ok) throw new Error(`OpenID metadata of tenant ${options.tenantId}: ${res.status}`)
   const { jwks_uri } = (await res.json()) as { jwks_uri?: string }
   if (!jwks_uri) throw new Error(`OpenID metadata of tenant ${options.tenantId} has no jwks_uri`)

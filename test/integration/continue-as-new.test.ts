@@ -51,7 +51,7 @@ it('continues as new with its state, decisions and operation memory intact', asy
     )
   }
 
-  const view = (await handle.query<SubscriptionView>('state'))!
+  const view = await handle.query<SubscriptionView>('state')
   expect(view).toMatchObject({
     step: 'subscribed.idle',
     planId: 'team',

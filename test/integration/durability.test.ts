@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { freePort, startDevServer, type DevServer } from '../../temporal/dev-server.ts'
-import { eventually, startHarness, type Harness } from '../support/harness.ts'
+import { eventually, startHarness } from '../support/harness.ts'
 import { confirmPurchase, progress } from '../support/landing.ts'
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts'
 

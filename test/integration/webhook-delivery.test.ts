@@ -58,7 +58,7 @@ const workflowExists = (id: string) =>
 
 describe('webhook verification', () => {
   /** A genuine operation for a subscription the service has never seen: only the token decides. */
-  async function unseenOperation() {
+  function unseenOperation() {
     // Microsoft's own delivery of it is dropped: the test delivers it itself.
     m().setFaults({ script: [{ target: 'webhook', kind: 'drop', action: 'Subscribe' }] })
     const purchase = m().purchase({ offerId: 'contoso-analytics', planId: 'instant' })
@@ -99,14 +99,14 @@ describe('webhook verification', () => {
       () => signer.sign({ azp: '00000000-0000-4000-8000-0000000000cc' }).then((t) => `Bearer ${t}`),
     ],
   ])('answers 401 to %s, and creates no workflow', async (_, authorization) => {
-    const { id, payload } = await unseenOperation()
+    const { id, payload } = unseenOperation()
     const res = await post(payload, await authorization())
     expect(res.status).toBe(401)
     expect(await workflowExists(id)).toBe(false)
   })
 
   it('accepts the same operation with a valid token, and v1 tokens that carry appid instead of azp', async () => {
-    const { id, payload } = await unseenOperation()
+    const { id, payload } = unseenOperation()
     const v1 = await signer.sign({ azp: undefined, appid: '20e940b3-4c77-4b0b-9a53-9e16a1b010a7', ver: '1.0' })
     expect((await post(payload, `Bearer ${v1}`)).status).toBe(200)
     expect(await workflowExists(id)).toBe(true)
@@ -120,8 +120,8 @@ describe('webhook verification', () => {
   })
 
   it('answers 503 when Get Operation cannot confirm the operation for that subscription, starting nothing', async () => {
-    const a = await unseenOperation()
-    const b = await unseenOperation()
+    const a = unseenOperation()
+    const b = unseenOperation()
     const auth = `Bearer ${await signer.sign()}`
     // Microsoft answers 404 for another subscription's operation: not confirmed, Microsoft may retry.
     expect((await post({ ...a.payload, subscriptionId: b.id }, auth)).status).toBe(503)

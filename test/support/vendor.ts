@@ -41,12 +41,12 @@ export class TestVendor {
           ? { status: 'pending', reference: `ref-${req.subscription.id}` }
           : { status: 'completed' }
       },
-      decideChange: async (req) => (record('decideChange', req), this.decide(req.change)),
-      applyChange: async (req) => void record('applyChange', req),
-      suspend: async (req) => void record('suspend', req),
-      reinstate: async (req) => (record('reinstate', req), this.reinstate()),
-      deprovision: async (req) => void record('deprovision', req),
-      notify: async (req) => void record('notify', req),
+      decideChange: (req) => (record('decideChange', req), Promise.resolve(this.decide(req.change))),
+      applyChange: (req) => (record('applyChange', req), Promise.resolve()),
+      suspend: (req) => (record('suspend', req), Promise.resolve()),
+      reinstate: (req) => (record('reinstate', req), Promise.resolve(this.reinstate())),
+      deprovision: (req) => (record('deprovision', req), Promise.resolve()),
+      notify: (req) => (record('notify', req), Promise.resolve()),
     }
   }
 }

@@ -16,12 +16,13 @@ import { resolveTemporalCli } from '../scripts/temporal-cli.mjs'
 import { startHttpServer } from '../server/start.ts'
 import { startDevServer, type DevServer } from '../temporal/dev-server.ts'
 import { temporalSettings } from '../temporal/connection.ts'
-import { startWorker } from '../worker/start.ts'
+import { quietTemporalRuntime, startWorker } from '../worker/start.ts'
 
 const root = resolve(import.meta.dirname, '..')
-const dataDir = join(root, '.data')
+const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? join(root, '.data'))
 const env = process.env
-const logger = createLogger(env.LOG_LEVEL ?? 'warn')
+env.LOG_LEVEL ??= 'warn'
+const logger = createLogger(env.LOG_LEVEL)
 const stops: (() => Promise<void>)[] = []
 
 async function main() {
@@ -64,6 +65,7 @@ async function main() {
   env.SESSION_SECRET ??= localSecret()
 
   const config = loadConfig(env)
+  quietTemporalRuntime(config.logLevel)
   const settings = temporalSettings()
   const worker = await startWorker({ config, logger, temporal: settings })
   stops.unshift(() => worker.stop())

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/client'
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js'
 import { defaultPayloadConverter, type Payload } from '@temporalio/common'
-import { temporal } from '@temporalio/proto'
+import proto from '@temporalio/proto'
 import type {
   Buyer,
   Decision,
@@ -49,7 +49,8 @@ import {
   type VendorRequestResult,
 } from '../workflows/subscription.ts'
 
-const { WorkflowExecutionStatus } = temporal.api.enums.v1
+// A CommonJS package: its namespace comes through the default import under plain Node ESM.
+const { WorkflowExecutionStatus } = proto.temporal.api.enums.v1
 
 export interface SubscriptionSummary {
   subscriptionId: string

@@ -2,11 +2,13 @@
 import { ConfigError, loadConfig } from '../config/env.ts'
 import { createLogger } from '../config/logger.ts'
 import { temporalSettings } from '../temporal/connection.ts'
-import { startWorker } from './start.ts'
+import { quietTemporalRuntime, startWorker } from './start.ts'
 
 const logger = createLogger()
 try {
-  const worker = await startWorker({ config: loadConfig(), logger, temporal: temporalSettings() })
+  const config = loadConfig()
+  quietTemporalRuntime(config.logLevel === 'info' ? 'warn' : config.logLevel)
+  const worker = await startWorker({ config, logger, temporal: temporalSettings() })
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.stop())
   await worker.done
 } catch (err) {

@@ -8,6 +8,7 @@ import { createActivities } from '../activities/index.ts'
 import { createVendorHooks, type VendorHooks } from '../activities/hooks/index.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
 import { connectWorker, type TemporalSettings } from '../temporal/connection.ts'
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker'
 import { createWorker, type CreateWorkerOptions } from './create-worker.ts'
 
 export interface RunningWorker {
@@ -51,4 +52,21 @@ export async function startWorker(options: {
       await done
     },
   }
+}
+
+/**
+ * The Temporal SDK logs through its own runtime logger (INFO by default: every worker state change).
+ * Call once, before the first worker or connection, to log at the service's level instead.
+ */
+export function quietTemporalRuntime(level: Config['logLevel']): void {
+  const levels: Record<Config['logLevel'], LogLevel> = {
+    trace: 'TRACE',
+    debug: 'DEBUG',
+    info: 'INFO',
+    warn: 'WARN',
+    error: 'ERROR',
+    fatal: 'ERROR',
+    silent: 'ERROR',
+  }
+  Runtime.install({ logger: new DefaultLogger(levels[level]) })
 }

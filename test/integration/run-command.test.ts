@@ -1,0 +1,118 @@
+/**
+ * The README's first command, as a user runs it: `local/start.ts` brings up the Temporal dev server (with
+ * its Web UI), the emulator, the worker and the HTTP server; Ctrl-C stops every child; running it again
+ * on the same data resumes the subscription that was being provisioned.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, expect, inject, it } from 'vitest'
+import { freePort } from '../../temporal/dev-server.ts'
+import { eventually } from '../support/harness.ts'
+import { confirmPurchase, progress } from '../support/landing.ts'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const dataDir = mkdtempSync(join(tmpdir(), 'saas-run-'))
+let running: ChildProcess | undefined
+afterAll(() => {
+  running?.kill('SIGKILL')
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+const ports = { PORT: 0, LOCAL_TEMPORAL_PORT: 0, LOCAL_TEMPORAL_UI_PORT: 0, LOCAL_EMULATOR_PORT: 0 }
+
+/** Starts the run command and resolves with what it printed once it says it is running. */
+async function start(): Promise<{ child: ChildProcess; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      LOCAL_DATA_DIR: dataDir,
+      TEMPORAL_CLI_PATH: inject('temporalCliPath'),
+      DEMO_PROVISION_DELAY_MS: '6000',
+      TEMPORAL_ADDRESS: '',
+      MARKETPLACE_API_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  running = child
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not running after 90 s:\n${output}`)), 90_000)
+    const read = (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('Ctrl-C stops everything.')) (clearTimeout(timer), resolve())
+    }
+    child.stdout!.on('data', read)
+    child.stderr!.on('data', read)
+    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)))
+  })
+  return { child, output }
+}
+
+/** Ctrl-C: resolves with the exit code once the process is gone. */
+function interrupt(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code))
+    child.kill('SIGINT')
+  })
+}
+
+const childrenOf = (pid: number) =>
+  new Promise<string>((resolve) => {
+    const ps = spawn('ps', ['-o', 'pid=', '--ppid', String(pid)])
+    let out = ''
+    ps.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    ps.once('exit', () => resolve(out.trim()))
+  })
+
+it('runs the whole service locally, stops cleanly, and resumes a provisioning after a restart', async () => {
+  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort()
+  const service = `http://127.0.0.1:${ports.PORT}`
+  const emulator = `http://127.0.0.1:${ports.LOCAL_EMULATOR_PORT}`
+
+  const first = await start()
+  expect(first.output).toContain(`Service            ${service}`)
+  expect(first.output).toContain(`Temporal UI        http://127.0.0.1:${ports.LOCAL_TEMPORAL_UI_PORT}`)
+  expect(first.output).toContain(`${emulator}/driver`)
+  const health = await fetch(`${service}/health`)
+  expect(health.status).toBe(200)
+  expect(await health.json()).toMatchObject({ status: 'ok', temporal: { connected: true } })
+  expect((await fetch(`http://127.0.0.1:${ports.LOCAL_TEMPORAL_UI_PORT}/`)).status).toBe(200)
+
+  const purchase = (await (
+    await fetch(`${emulator}/driver/purchases`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ offerId: 'contoso-analytics', planId: 'basic' }),
+    })
+  ).json()) as { subscription: { id: string }; landingUrl: string }
+  const statusUrl = await confirmPurchase(purchase.landingUrl)
+  await eventually(async () => (await progress(statusUrl)).step === 'provisioning', { what: 'provisioning' })
+
+  const pid = first.child.pid!
+  expect(await childrenOf(pid)).not.toBe('')
+  expect(await interrupt(first.child)).toBe(0)
+  expect(await childrenOf(pid)).toBe('')
+
+  await start()
+  const done = await eventually(
+    async () => (await progress(statusUrl).catch(() => undefined))?.step === 'subscribed.idle',
+    {
+      what: 'Subscribed after the restart',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    },
+  )
+  expect(done).toBe(true)
+  const journal = (await (
+    await fetch(`${emulator}/driver/journal?subscriptionId=${purchase.subscription.id}&kind=activate`)
+  ).json()) as {
+    entries: unknown[]
+  }
+  expect(journal.entries).toHaveLength(1)
+  expect(await interrupt(running!)).toBe(0)
+})

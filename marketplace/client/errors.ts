@@ -7,7 +7,15 @@
  * @module
  */
 
-export type MarketplaceErrorKind = 'throttled' | 'unavailable' | 'timeout' | 'network' | 'rejected' | 'invalid-response'
+export type MarketplaceErrorKind =
+  | 'throttled'
+  | 'unavailable'
+  | 'timeout'
+  | 'network'
+  | 'rejected'
+  | 'invalid-response'
+  /** No usable credential (missing, or refused by Entra ID): fix the configuration. */
+  | 'credential'
 
 export interface MarketplaceErrorDetails {
   kind: MarketplaceErrorKind
@@ -51,7 +59,7 @@ export class MarketplaceError extends Error {
 
   /** True when the same call may succeed later; false for Microsoft's definitive 4xx answers. */
   get retryable(): boolean {
-    return this.kind !== 'rejected' && this.kind !== 'invalid-response'
+    return this.kind !== 'rejected' && this.kind !== 'invalid-response' && this.kind !== 'credential'
   }
 
   /** A stable type name for Temporal's `ApplicationFailure.type` and for logs. */

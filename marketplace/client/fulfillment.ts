@@ -12,6 +12,7 @@ import {
   type ResolvedSubscription,
   type Subscription,
 } from '../schemas.ts'
+import { MarketplaceError } from './errors.ts'
 import type { CallContext, Transport } from './transport.ts'
 
 const empty = z.unknown()
@@ -41,7 +42,15 @@ export function fulfillmentOperations(send: Transport) {
     const res = await send({ operation, method, path: sub(subscriptionId), body, schema: empty, ...ctx })
     const operationLocation = res.headers.get('operation-location') ?? ''
     const operationId = /\/operations\/([^/?#]+)/.exec(operationLocation)?.[1]
-    if (!operationId) throw new Error(`${operation}: Microsoft answered ${res.status} without an Operation-Location`)
+    if (!operationId) {
+      throw new MarketplaceError(`${operation}: Microsoft answered ${res.status} without an Operation-Location`, {
+        kind: 'invalid-response',
+        status: res.status,
+        operation,
+        requestId: res.requestId,
+        correlationId: res.correlationId,
+      })
+    }
     return { operationId: decodeURIComponent(operationId), operationLocation }
   }
 

@@ -71,6 +71,7 @@ export function createTransport(options: TransportOptions): Transport {
     const requestId = randomUUID()
     const started = performance.now()
     const log = { operation: req.operation, method: req.method, requestId, correlationId, attempt: n }
+    const authorization = `Bearer ${await bearerToken(options.token, req.operation, correlationId)}`
     const timeout = AbortSignal.timeout(timeoutMs)
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout
     let res: globalThis.Response
@@ -82,7 +83,7 @@ export function createTransport(options: TransportOptions): Transport {
         // Microsoft does not redirect; following one would send the request (and its headers) elsewhere.
         redirect: 'manual',
         headers: {
-          authorization: `Bearer ${await options.token()}`,
+          authorization,
           'x-ms-requestid': requestId,
           'x-ms-correlationid': correlationId,
           ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -157,6 +158,28 @@ export function createTransport(options: TransportOptions): Transport {
         await sleep(delay, req.signal)
       }
     }
+  }
+}
+
+/**
+ * The access token, or a typed failure: a credential that is missing or refused by Entra ID (4xx) is a
+ * configuration error that retrying will not fix; anything else (Entra unreachable, 5xx) may pass.
+ */
+async function bearerToken(token: TokenProvider, operation: string, correlationId: string): Promise<string> {
+  try {
+    return await token()
+  } catch (cause) {
+    const { name, statusCode } = cause as { name?: string; statusCode?: number }
+    const final = name === 'CredentialUnavailableError' || (name === 'AuthenticationError' && (statusCode ?? 400) < 500)
+    throw new MarketplaceError(
+      `${operation}: no access token: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        kind: final ? 'credential' : 'unavailable',
+        operation,
+        correlationId,
+        cause,
+      },
+    )
   }
 }
 

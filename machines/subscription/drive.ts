@@ -113,7 +113,8 @@ function apply(state: DriverState, event: SubscriptionEvent, at: string): Step {
     from: stepOf(snapshot),
     to,
     outcome,
-    reason,
+    // Why it was not applied; or, for an applied decision, the reason it carries (e.g. "accepted by default").
+    reason: reason ?? ('reason' in event ? event.reason : undefined),
     effects: effects.map((e) => e.type),
   })
 

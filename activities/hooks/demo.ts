@@ -26,7 +26,10 @@ export function demoHooks(options: { provisionDelayMs: number }): VendorHooks {
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true })
+    // An already-aborted signal never fires 'abort'; and a listener left behind per step would pile up.
+    if (signal.aborted) return reject(signal.reason as Error)
+    const onAbort = () => (clearTimeout(t), reject(signal.reason as Error))
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms)
+    signal.addEventListener('abort', onAbort, { once: true })
   })
 }

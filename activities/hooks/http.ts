@@ -41,7 +41,7 @@ export function httpHooks(options: {
       body: payload,
     })
     const text = await res.text()
-    if (res.ok) return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined }
+    if (res.ok) return { status: res.status, json: parseJson(text) }
     const message = `vendor hook ${hook} answered ${res.status}${text ? `: ${text.slice(0, 500)}` : ''}`
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
       throw new VendorRejectedError(message)
@@ -76,6 +76,15 @@ export function httpHooks(options: {
   }
 }
 
+/** A 2xx body that is not JSON reads as no body: it still answers the hooks that need none (and 202). */
+function parseJson(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** The `x-saas-signature` header value for a body at time `t` (unix seconds). */
 export function signPayload(secret: string, body: string, t = Math.floor(Date.now() / 1000)): string {
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`
@@ -94,7 +103,9 @@ export function verifySignature(
 ): boolean {
   const parts = Object.fromEntries((header ?? '').split(',').map((p) => p.split('=', 2) as [string, string]))
   const t = Number(parts.t)
-  if (!Number.isFinite(t) || !parts.v1 || Math.abs(now / 1000 - t) > toleranceSeconds) return false
+  // Exactly 64 hex digits: Buffer.from(…, 'hex') silently drops a trailing odd digit or anything after a non-hex one.
+  if (!Number.isFinite(t) || !/^[0-9a-f]{64}$/i.test(parts.v1 ?? '') || Math.abs(now / 1000 - t) > toleranceSeconds)
+    return false
   const expected = Buffer.from(signPayload(secret, body, t).split('v1=')[1]!, 'hex')
   const given = Buffer.from(parts.v1, 'hex')
   return expected.length === given.length && timingSafeEqual(expected, given)

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, expect, inject, it } from 'vitest'
+import { startEmulator } from '../../emulator/index.ts'
 import { freePort } from '../../temporal/dev-server.ts'
 import { eventually } from '../support/harness.ts'
 import { confirmPurchase, progress } from '../support/landing.ts'
@@ -24,7 +25,7 @@ afterAll(() => {
 const ports = { PORT: 0, LOCAL_TEMPORAL_PORT: 0, LOCAL_TEMPORAL_UI_PORT: 0, LOCAL_EMULATOR_PORT: 0 }
 
 /** Starts the run command and resolves with what it printed once it says it is running. */
-async function start(): Promise<{ child: ChildProcess; output: string }> {
+async function start(env: Record<string, string> = {}): Promise<{ child: ChildProcess; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: root,
     env: {
@@ -35,6 +36,7 @@ async function start(): Promise<{ child: ChildProcess; output: string }> {
       DEMO_PROVISION_DELAY_MS: '6000',
       TEMPORAL_ADDRESS: '',
       MARKETPLACE_API_URL: '',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -115,4 +117,42 @@ it('runs the whole service locally, stops cleanly, and resumes a provisioning af
   }
   expect(journal.entries).toHaveLength(1)
   expect(await interrupt(running!)).toBe(0)
+})
+
+it('uses another marketplace instead of the built-in emulator when MARKETPLACE_API_URL is set', async () => {
+  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort()
+  const service = `http://127.0.0.1:${ports.PORT}`
+  const marketplace = await startEmulator({ webhookUrl: `${service}/webhook`, landingPageUrl: `${service}/landing` })
+  try {
+    const { child, output } = await start({
+      MARKETPLACE_API_URL: marketplace.apiUrl,
+      MARKETPLACE_STATIC_TOKEN: marketplace.staticToken,
+      WEBHOOK_AUTH: 'none',
+    })
+    expect(output).toContain(`Marketplace API    ${marketplace.apiUrl}`)
+    expect(output).not.toContain('emulator driver')
+    expect(
+      (await fetch(`http://127.0.0.1:${ports.LOCAL_EMULATOR_PORT}/driver/subscriptions`).catch(() => undefined))?.ok,
+    ).not.toBe(true)
+
+    // An auto-activated purchase there reaches the service by webhook and is provisioned.
+    const purchase = marketplace.marketplace.purchase({ offerId: 'contoso-analytics', planId: 'instant' })
+    const landing = marketplace.marketplace.openLanding(purchase.subscription.id)
+    await eventually(async () => (await fetch(landing.landingUrl)).status === 200, {
+      what: 'the landing page answering',
+      timeoutMs: 30_000,
+    })
+    await eventually(
+      async () => {
+        const res = await fetch(`${service}/api/subscriptions/${purchase.subscription.id}`, {
+          headers: { authorization: 'Bearer local-admin-key-not-for-production' },
+        })
+        return res.ok && ((await res.json()) as { step: string }).step === 'subscribed.idle'
+      },
+      { what: 'Subscribed', timeoutMs: 30_000 },
+    )
+    expect(await interrupt(child)).toBe(0)
+  } finally {
+    await marketplace.stop()
+  }
 })

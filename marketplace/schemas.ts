@@ -36,10 +36,19 @@ export type OperationStatus = (typeof OPERATION_STATUSES)[number]
 export const TERMINAL_OPERATION_STATUSES: readonly OperationStatus[] = ['Succeeded', 'Failed', 'Conflict']
 
 const trimmed = z.string().transform((s) => s.trim())
-const optionalString = z
-  .string()
-  .nullish()
-  .transform((s) => s ?? undefined)
+/** A field Microsoft may leave out or send as null: undefined after parsing. */
+const absent = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined)
+const optionalString = absent(z.string())
+
+/** A list Microsoft may leave out or send as null: always an array after parsing. */
+const listOf = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((v) => v ?? [])
+
+/** A list answer whose body Microsoft leaves empty when there is nothing to list. */
+const orEmptyBody = <T extends z.ZodType>(body: T) => body.nullish().transform((v): z.output<T> => v ?? body.parse({}))
 
 /** Seats: a number, a numeric string, `""` or `null` (non-per-seat plans); always a number or undefined after parsing. */
 export const quantitySchema = z
@@ -81,15 +90,12 @@ export const subscriptionSchema = z.looseObject({
   offerId: z.string().default(''),
   name: optionalString,
   saasSubscriptionStatus: statusSchema,
-  beneficiary: aadIdentifierSchema.nullish().transform((v) => v ?? undefined),
-  purchaser: aadIdentifierSchema.nullish().transform((v) => v ?? undefined),
+  beneficiary: absent(aadIdentifierSchema),
+  purchaser: absent(aadIdentifierSchema),
   planId: z.string().default(''),
   quantity: quantitySchema,
-  term: termSchema.nullish().transform((v) => v ?? undefined),
-  autoRenew: z
-    .boolean()
-    .nullish()
-    .transform((v) => v ?? undefined),
+  term: absent(termSchema),
+  autoRenew: absent(z.boolean()),
   isTest: z
     .boolean()
     .nullish()
@@ -98,10 +104,7 @@ export const subscriptionSchema = z.looseObject({
     .boolean()
     .nullish()
     .transform((v) => v ?? false),
-  allowedCustomerOperations: z
-    .array(z.string())
-    .nullish()
-    .transform((v) => v ?? undefined),
+  allowedCustomerOperations: absent(z.array(z.string())),
   sandboxType: optionalString,
   sessionMode: optionalString,
   created: optionalString,
@@ -118,16 +121,9 @@ export const resolvedSubscriptionSchema = z.looseObject({
 })
 export type ResolvedSubscription = z.output<typeof resolvedSubscriptionSchema>
 
-export const subscriptionsPageSchema = z
-  .looseObject({
-    subscriptions: z
-      .array(subscriptionSchema)
-      .nullish()
-      .transform((v) => v ?? []),
-    '@nextLink': optionalString,
-  })
-  .nullish()
-  .transform((v) => v ?? { subscriptions: [], '@nextLink': undefined })
+export const subscriptionsPageSchema = orEmptyBody(
+  z.looseObject({ subscriptions: listOf(subscriptionSchema), '@nextLink': optionalString }),
+)
 
 export const operationSchema = z.looseObject({
   id: z.string().min(1),
@@ -145,15 +141,7 @@ export const operationSchema = z.looseObject({
 })
 export type Operation = z.output<typeof operationSchema>
 
-export const operationListSchema = z
-  .looseObject({
-    operations: z
-      .array(operationSchema)
-      .nullish()
-      .transform((v) => v ?? []),
-  })
-  .nullish()
-  .transform((v) => v ?? { operations: [] })
+export const operationListSchema = orEmptyBody(z.looseObject({ operations: listOf(operationSchema) }))
 
 /**
  * A webhook body. Older payloads carry only a few fields (even `operationType` instead of `action`), so
@@ -174,7 +162,7 @@ export const webhookPayloadSchema = z
     operationType: trimmed.optional(),
     status: operationStatusSchema.optional(),
     operationRequestSource: optionalString,
-    subscription: subscriptionSchema.nullish().transform((v) => v ?? undefined),
+    subscription: absent(subscriptionSchema),
     purchaseToken: optionalString,
   })
   .transform(({ operationType, ...rest }) => ({ ...rest, action: rest.action ?? operationType ?? '' }))
@@ -196,15 +184,7 @@ export const planSchema = z.looseObject({
 })
 export type Plan = z.output<typeof planSchema>
 
-export const plansSchema = z
-  .looseObject({
-    plans: z
-      .array(planSchema)
-      .nullish()
-      .transform((v) => v ?? []),
-  })
-  .nullish()
-  .transform((v) => v ?? { plans: [] })
+export const plansSchema = orEmptyBody(z.looseObject({ plans: listOf(planSchema) }))
 
 /** A usage event as the publisher sends it. Strict: it is the service's own output. */
 export const usageEventSchema = z.object({
@@ -232,10 +212,7 @@ export type UsageEventResult = z.output<typeof usageEventResultSchema>
 
 export const batchUsageEventResultSchema = z.looseObject({
   count: z.number().nullish(),
-  result: z
-    .array(usageEventResultSchema)
-    .nullish()
-    .transform((v) => v ?? []),
+  result: listOf(usageEventResultSchema),
 })
 export type BatchUsageEventResult = z.output<typeof batchUsageEventResultSchema>
 
@@ -261,8 +238,5 @@ export const usageRecordSchema = z.looseObject({
   processedQuantity: z.number().nullish(),
   submittedCount: z.number().nullish(),
 })
-export const usageRecordsSchema = z
-  .array(usageRecordSchema)
-  .nullish()
-  .transform((v) => v ?? [])
+export const usageRecordsSchema = listOf(usageRecordSchema)
 export type UsageRecord = z.output<typeof usageRecordSchema>

@@ -12,7 +12,7 @@ import {
   type WorkflowSignalWithStartOptions,
 } from '@temporalio/client'
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js'
-import { defaultPayloadConverter, type Payload } from '@temporalio/common'
+import { defaultPayloadConverter, type Payload, type SearchAttributePair } from '@temporalio/common'
 import proto from '@temporalio/proto'
 import type {
   Buyer,
@@ -32,6 +32,7 @@ import {
   StepKey,
   SubscriptionIdKey,
   TestKey,
+  searchAttributesOf,
 } from '../workflows/search-attributes.ts'
 import {
   buyerConfirmedSignal,
@@ -113,10 +114,10 @@ export function createSubscriptionsGateway(options: {
         workflowIdConflictPolicy: 'USE_EXISTING',
         // A closed subscription (Unsubscribed) never starts over.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: SubscriptionIdKey, value: subscriptionId },
-          ...initialAttributes(start.subscription),
-        ],
+        // Searchable from the first moment; the workflow keeps them current afterwards.
+        typedSearchAttributes: start.subscription
+          ? (searchAttributesOf(start.subscription).filter((p) => p.value !== null) as SearchAttributePair[])
+          : [{ key: SubscriptionIdKey, value: subscriptionId }],
         memo: start.subscription?.name ? { subscriptionName: start.subscription.name } : undefined,
       })
     } catch (err) {
@@ -214,23 +215,6 @@ export function visibilityQuery(filter: ListFilter): string {
     clauses.push(`(${BeneficiaryTenantKey.name} = ${t} OR ${PurchaserTenantKey.name} = ${t})`)
   }
   return clauses.join(' AND ')
-}
-
-function initialAttributes(subscription: SubscriptionFacts | undefined) {
-  if (!subscription) return []
-  const pairs = [
-    { key: StatusKey, value: subscription.saasSubscriptionStatus },
-    { key: OfferIdKey, value: subscription.offerId },
-    { key: PlanIdKey, value: subscription.planId },
-    { key: BeneficiaryTenantKey, value: subscription.beneficiary?.tenantId },
-    { key: PurchaserTenantKey, value: subscription.purchaser?.tenantId },
-  ].filter((p): p is { key: typeof StatusKey; value: string } => !!p.value)
-  return [
-    ...pairs,
-    ...(subscription.quantity !== undefined ? [{ key: QuantityKey, value: subscription.quantity }] : []),
-    { key: FreeTrialKey, value: subscription.isFreeTrial },
-    { key: TestKey, value: subscription.isTest },
-  ]
 }
 
 function summaryOf(

@@ -4,7 +4,8 @@
  * Workflow-safe: imported by the workflow, the server (queries) and the dev-server launcher (registration).
  * @module
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common'
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common'
+import type { SubscriptionFacts } from '../machines/subscription/index.ts'
 
 export const SubscriptionIdKey = defineSearchAttributeKey('SaasSubscriptionId', SearchAttributeType.KEYWORD)
 /** `saasSubscriptionStatus` as this service last knows it (PendingFulfillmentStart, Subscribed, …). */
@@ -42,3 +43,19 @@ const CLI_TYPES = {
 export const SEARCH_ATTRIBUTES: Record<string, string> = Object.fromEntries(
   KEYS.map((k) => [k.name, CLI_TYPES[k.type]]),
 )
+
+/** A subscription's search attributes (at a lifecycle `step`, when known); `null` clears what no longer applies. */
+export function searchAttributesOf(subscription: SubscriptionFacts, step?: string): SearchAttributeUpdatePair[] {
+  return [
+    { key: SubscriptionIdKey, value: subscription.id },
+    { key: StatusKey, value: subscription.saasSubscriptionStatus },
+    ...(step === undefined ? [] : [{ key: StepKey, value: step }]),
+    { key: OfferIdKey, value: subscription.offerId || null },
+    { key: PlanIdKey, value: subscription.planId || null },
+    { key: QuantityKey, value: subscription.quantity ?? null },
+    { key: BeneficiaryTenantKey, value: subscription.beneficiary?.tenantId ?? null },
+    { key: PurchaserTenantKey, value: subscription.purchaser?.tenantId ?? null },
+    { key: FreeTrialKey, value: subscription.isFreeTrial },
+    { key: TestKey, value: subscription.isTest },
+  ]
+}

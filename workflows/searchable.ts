@@ -5,35 +5,12 @@
  * @module
  */
 import * as wf from '@temporalio/workflow'
-import type { SearchAttributeUpdatePair } from '@temporalio/common'
 import { stepOf, type SubscriptionSnapshot } from '../machines/subscription/index.ts'
-import {
-  BeneficiaryTenantKey,
-  FreeTrialKey,
-  OfferIdKey,
-  PlanIdKey,
-  PurchaserTenantKey,
-  QuantityKey,
-  StatusKey,
-  StepKey,
-  SubscriptionIdKey,
-  TestKey,
-} from './search-attributes.ts'
+import { searchAttributesOf } from './search-attributes.ts'
 
 export function upsertSearchable(snapshot: SubscriptionSnapshot): void {
   const { subscription, buyer } = snapshot.context
-  const wanted: SearchAttributeUpdatePair[] = [
-    { key: SubscriptionIdKey, value: subscription.id },
-    { key: StatusKey, value: subscription.saasSubscriptionStatus },
-    { key: StepKey, value: stepOf(snapshot) },
-    { key: OfferIdKey, value: subscription.offerId || null },
-    { key: PlanIdKey, value: subscription.planId || null },
-    { key: QuantityKey, value: subscription.quantity ?? null },
-    { key: BeneficiaryTenantKey, value: subscription.beneficiary?.tenantId ?? null },
-    { key: PurchaserTenantKey, value: subscription.purchaser?.tenantId ?? null },
-    { key: FreeTrialKey, value: subscription.isFreeTrial },
-    { key: TestKey, value: subscription.isTest },
-  ]
+  const wanted = searchAttributesOf(subscription, stepOf(snapshot))
   const { typedSearchAttributes: current, memo = {} } = wf.workflowInfo()
   const changed = wanted.filter(({ key, value }) => (current.get(key) ?? null) !== value)
   if (changed.length > 0) wf.upsertSearchAttributes(changed)

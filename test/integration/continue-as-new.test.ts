@@ -4,24 +4,16 @@
  * operations into the new run.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { DEFAULT_PUBLISHER_CLIENT_ID, DEFAULT_PUBLISHER_TENANT_ID } from '../../emulator/index.ts'
 import type { Decision, SubscriptionView } from '../../machines/subscription/index.ts'
 import { CONTINUE_AS_NEW_AFTER_EVENTS } from '../setup/temporal-server.ts'
-import { startTestSigner, type TestSigner } from '../support/entra.ts'
 import { eventually, startHarness, type Harness } from '../support/harness.ts'
 import { confirmPurchase } from '../support/landing.ts'
 
 let h: Harness
-let signer: TestSigner
 beforeAll(async () => {
-  signer = await startTestSigner({ tenantId: DEFAULT_PUBLISHER_TENANT_ID, audience: DEFAULT_PUBLISHER_CLIENT_ID })
-  h = await startHarness({ env: { WEBHOOK_JWKS_URL: signer.jwksUrl } })
-  signer.trust(h.emulator.jwksUrl)
+  h = await startHarness({ signer: true })
 })
-afterAll(async () => {
-  await h?.stop()
-  await signer?.stop()
-})
+afterAll(() => h?.stop())
 
 it('continues as new with its state, decisions and operation memory intact', async () => {
   const m = h.emulator.marketplace
@@ -65,11 +57,7 @@ it('continues as new with its state, decisions and operation memory intact', asy
   // An operation applied in the first run, delivered again now, changes nothing.
   const notified = h.vendor.callsTo('notify', id).length
   const first = m.webhooks({ subscriptionId: id }).find((w) => w.operationId === renewals[0])!
-  const res = await fetch(`${h.server.url}/webhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${await signer.sign()}` },
-    body: JSON.stringify(first.payload),
-  })
+  const res = await h.deliver(first.payload)
   expect(res.status).toBe(200)
   const redelivered = await eventually(
     async () =>

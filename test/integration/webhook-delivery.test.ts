@@ -3,23 +3,18 @@
  * it is applied once, whatever order and however many times it arrives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_PUBLISHER_CLIENT_ID, DEFAULT_PUBLISHER_TENANT_ID } from '../../emulator/index.ts'
 import type { SubscriptionView } from '../../machines/subscription/index.ts'
-import { startTestSigner, type TestSigner } from '../support/entra.ts'
+import type { TestSigner } from '../support/entra.ts'
 import { eventually, startHarness, type Harness } from '../support/harness.ts'
 import { confirmPurchase } from '../support/landing.ts'
 
 let h: Harness
 let signer: TestSigner
 beforeAll(async () => {
-  signer = await startTestSigner({ tenantId: DEFAULT_PUBLISHER_TENANT_ID, audience: DEFAULT_PUBLISHER_CLIENT_ID })
-  h = await startHarness({ env: { WEBHOOK_JWKS_URL: signer.jwksUrl } })
-  signer.trust(h.emulator.jwksUrl)
+  h = await startHarness({ signer: true })
+  signer = h.signer!
 })
-afterAll(async () => {
-  await h?.stop()
-  await signer?.stop()
-})
+afterAll(() => h?.stop())
 
 const m = () => h.emulator.marketplace
 

@@ -9,12 +9,19 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSour
 import { inject } from 'vitest'
 import { loadConfig, type Config } from '../../config/env.ts'
 import { silentLogger } from '../../config/logger.ts'
-import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../emulator/index.ts'
+import {
+  DEFAULT_PUBLISHER_CLIENT_ID,
+  DEFAULT_PUBLISHER_TENANT_ID,
+  startEmulator,
+  type EmulatorHandle,
+  type EmulatorOptions,
+} from '../../emulator/index.ts'
 import { startHttpServer, type HttpServer } from '../../server/start.ts'
 import type { TemporalSettings } from '../../temporal/connection.ts'
 import { freePort } from '../../temporal/dev-server.ts'
 import { workflowsPath } from '../../worker/create-worker.ts'
 import { startWorker, type RunningWorker } from '../../worker/start.ts'
+import { startTestSigner, type TestSigner } from './entra.ts'
 import { TestVendor } from './vendor.ts'
 
 export const ADMIN_API_KEY = 'test-admin-key-0123456789'
@@ -44,6 +51,9 @@ export interface Harness {
   /** Starts (again) a worker for this harness's task queue; the harness starts one itself. */
   startWorker(): Promise<RunningWorker>
   worker?: RunningWorker
+  /** With `signer`: signs tokens the service trusts, and POSTs a webhook payload with a valid one. */
+  signer?: TestSigner
+  deliver(payload: unknown, authorization?: string): Promise<Response>
   /** GET/POST to the service's API with the admin key. */
   api(path: string, init?: RequestInit): Promise<Response>
   stop(): Promise<void>
@@ -57,10 +67,15 @@ export interface HarnessOptions {
   worker?: boolean
   /** Another Temporal server than the suite's shared one. */
   temporalAddress?: string
+  /** Let the test sign webhook tokens of its own (see entra.ts), beside the emulator's. */
+  signer?: boolean
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const settings = temporalSettings(options.temporalAddress)
+  const signer = options.signer
+    ? await startTestSigner({ tenantId: DEFAULT_PUBLISHER_TENANT_ID, audience: DEFAULT_PUBLISHER_CLIENT_ID })
+    : undefined
   const emulator = await startEmulator({ autoAcceptMs: 10_000, operationDelayMs: 200, ...options.emulator })
   // The landing page checks the Origin of its form posts against PUBLIC_URL, so the port is fixed up front.
   const port = await freePort()
@@ -76,10 +91,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     WEBHOOK_JWKS_URL: emulator.jwksUrl,
     ADMIN_API_KEY,
     SESSION_SECRET: 'test-session-secret-0123456789-abcdef',
+    ...(signer ? { WEBHOOK_JWKS_URL: signer.jwksUrl } : {}),
     ...options.env,
   })
   const server = await startHttpServer({ config, logger: silentLogger, temporal: settings })
   emulator.marketplace.configure({ webhookUrl: `${server.url}/webhook`, landingPageUrl: `${server.url}/landing` })
+  signer?.trust(emulator.jwksUrl)
   const temporal = new Client({
     connection: await Connection.connect(settings.connectionOptions),
     namespace: settings.namespace,
@@ -93,6 +110,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     server,
     config,
     vendor,
+    signer,
+    async deliver(payload, authorization) {
+      if (!signer) throw new Error('startHarness({ signer: true }) signs webhooks')
+      return fetch(`${server.url}/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: authorization ?? `Bearer ${await signer.sign()}`,
+        },
+        body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      })
+    },
     async startWorker() {
       harness.worker = await startWorker({
         config,
@@ -112,6 +141,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await harness.worker?.stop()
       await server.close()
       await emulator.stop()
+      await signer?.stop()
       await temporal.connection.close()
     },
   }

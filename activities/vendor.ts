@@ -8,11 +8,15 @@ import { translatingFailures } from './failures.ts'
 import type { Decision, HookContext, ProvisionResult, VendorHooks } from './hooks/index.ts'
 
 export function vendorActivities(hooks: VendorHooks) {
-  /** The same key on every retry of one step, so the vendor can de-duplicate. */
+  /**
+   * The same key on every retry of one step, so the vendor can de-duplicate. With the run id: activity ids
+   * restart at 1 after continue-as-new, so workflow id and activity id alone repeat across runs.
+   */
   const hookContext = (): HookContext => {
     const info = activityInfo()
+    const execution = info.workflowExecution
     return {
-      key: `${info.workflowExecution?.workflowId ?? info.taskQueue}/${info.activityId}`,
+      key: `${execution ? `${execution.workflowId}/${execution.runId}` : info.taskQueue}/${info.activityId}`,
       heartbeat,
       signal: cancellationSignal(),
     }

@@ -368,7 +368,9 @@ describe('failures', () => {
     const { port } = closed.address() as AddressInfo
     await new Promise((resolve) => closed.close(resolve))
 
-    const err = await rejection(hooks({ url: `http://127.0.0.1:${port}/hooks` }).provision(requests.provision, context()))
+    const err = await rejection(
+      hooks({ url: `http://127.0.0.1:${port}/hooks` }).provision(requests.provision, context()),
+    )
     expect(err).toBeInstanceOf(Error)
     expect(err).not.toBeInstanceOf(VendorRejectedError)
     expect(toActivityFailure(err)).toBe(err)

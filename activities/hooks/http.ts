@@ -29,18 +29,26 @@ export function httpHooks(options: {
   async function call(hook: HookName, body: object, ctx: HookContext): Promise<{ status: number; json: unknown }> {
     const payload = JSON.stringify({ hook, key: ctx.key, ...body })
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000)
-    const res = await doFetch(`${base}/${hook}`, {
-      method: 'POST',
-      signal: AbortSignal.any([ctx.signal, timeout]),
-      headers: {
-        'content-type': 'application/json',
-        'x-saas-hook': hook,
-        'idempotency-key': ctx.key,
-        'x-saas-signature': signPayload(options.secret, payload),
-      },
-      body: payload,
-    })
-    const text = await res.text()
+    // The vendor may take its time: keep telling Temporal this attempt is alive while waiting.
+    const alive = setInterval(() => ctx.heartbeat(), 5_000)
+    let res: Response
+    let text: string
+    try {
+      res = await doFetch(`${base}/${hook}`, {
+        method: 'POST',
+        signal: AbortSignal.any([ctx.signal, timeout]),
+        headers: {
+          'content-type': 'application/json',
+          'x-saas-hook': hook,
+          'idempotency-key': ctx.key,
+          'x-saas-signature': signPayload(options.secret, payload),
+        },
+        body: payload,
+      })
+      text = await res.text()
+    } finally {
+      clearInterval(alive)
+    }
     if (res.ok) return { status: res.status, json: parseJson(text) }
     const message = `vendor hook ${hook} answered ${res.status}${text ? `: ${text.slice(0, 500)}` : ''}`
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
@@ -104,9 +112,9 @@ export function verifySignature(
   const parts = Object.fromEntries((header ?? '').split(',').map((p) => p.split('=', 2) as [string, string]))
   const t = Number(parts.t)
   // Exactly 64 hex digits: Buffer.from(…, 'hex') silently drops a trailing odd digit or anything after a non-hex one.
-  if (!Number.isFinite(t) || !/^[0-9a-f]{64}$/i.test(parts.v1 ?? '') || Math.abs(now / 1000 - t) > toleranceSeconds)
-    return false
+  const v1 = parts.v1 ?? ''
+  if (!Number.isFinite(t) || !/^[0-9a-f]{64}$/i.test(v1) || Math.abs(now / 1000 - t) > toleranceSeconds) return false
   const expected = Buffer.from(signPayload(secret, body, t).split('v1=')[1]!, 'hex')
-  const given = Buffer.from(parts.v1, 'hex')
+  const given = Buffer.from(v1, 'hex')
   return expected.length === given.length && timingSafeEqual(expected, given)
 }

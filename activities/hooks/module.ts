@@ -18,5 +18,14 @@ export async function moduleHooks(specifier: string): Promise<VendorHooks> {
     typeof exported === 'function' ? await (exported as () => unknown)() : exported
   ) as Partial<VendorHooks>
   if (!hooks || typeof hooks !== 'object') throw new Error(`${specifier} exports no vendor hooks (default or "hooks")`)
-  return { ...demoHooks({ provisionDelayMs: 0 }), ...hooks }
+  // Hook by hook rather than `{ ...demo, ...hooks }`: a spread drops a class instance's (prototype) methods,
+  // which would silently leave the demo answering for the vendor.
+  const demo: Record<string, unknown> = { ...demoHooks({ provisionDelayMs: 0 }) }
+  const picked = Object.keys(demo).map((name) => {
+    const hook = (hooks as Record<string, unknown>)[name]
+    if (hook === undefined) return [name, demo[name]]
+    if (typeof hook !== 'function') throw new Error(`${specifier}: hook "${name}" is not a function`)
+    return [name, (hook as (...args: unknown[]) => unknown).bind(hooks)]
+  })
+  return Object.fromEntries(picked) as VendorHooks
 }

@@ -46,10 +46,13 @@ async function start(env: Record<string, string> = {}): Promise<{ child: ChildPr
     const timer = setTimeout(() => reject(new Error(`not running after 90 s:\n${output}`)), 90_000)
     const read = (chunk: Buffer) => {
       output += chunk.toString()
-      if (output.includes('Ctrl-C stops everything.')) (clearTimeout(timer), resolve())
+      if (output.includes('Ctrl-C stops everything.')) {
+        clearTimeout(timer)
+        resolve()
+      }
     }
-    child.stdout!.on('data', read)
-    child.stderr!.on('data', read)
+    child.stdout.on('data', read)
+    child.stderr.on('data', read)
     child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)))
   })
   return { child, output }

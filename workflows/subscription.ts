@@ -10,6 +10,7 @@ import {
   persist,
   restore,
   start,
+  stepOf,
   viewOf,
   type Buyer,
   type Decision,
@@ -151,11 +152,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     effects = effects
       .then(() => perform(effect, input.settings))
       .then(({ event, note }) => {
-        if (note)
+        if (note) {
+          const step = state ? stepOf(state.snapshot) : ''
           decisions = [
             ...decisions,
-            { at: now(), event: effect.type, from: '', to: '', outcome: 'ignored', reason: note, effects: [] },
+            { at: now(), event: effect.type, from: step, to: step, outcome: 'failed', reason: note, effects: [] },
           ]
+        }
         if (event) inbox.push(event)
       })
       .finally(() => inFlight--)

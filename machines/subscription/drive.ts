@@ -34,7 +34,8 @@ export interface Decision {
   requestId?: string
   from: string
   to: string
-  outcome: 'applied' | 'ignored' | 'deferred'
+  /** `failed`: a side effect that did not succeed after its retries (recorded by the workflow). */
+  outcome: 'applied' | 'ignored' | 'deferred' | 'failed'
   reason?: string
   effects: string[]
 }

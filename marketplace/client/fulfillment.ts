@@ -12,10 +12,14 @@ import {
   type ResolvedSubscription,
   type Subscription,
 } from '../schemas.ts'
+import type { components } from '../openapi/saas.d.ts'
 import { MarketplaceError } from './errors.ts'
 import type { CallContext, Transport } from './transport.ts'
 
 const empty = z.unknown()
+
+/** What Activate and the change PATCH send, as Microsoft's OpenAPI file declares it (plan required here). */
+export type SubscriberPlan = components['schemas']['SubscriberPlan'] & { planId: string }
 
 /** Where Microsoft will report the outcome of a change it accepted (202). */
 export interface AcceptedOperation {
@@ -83,7 +87,7 @@ export function fulfillmentOperations(send: Transport) {
     },
 
     /** Tells Microsoft the customer is set up; billing starts. Sends the purchased plan and quantity. */
-    async activate(subscriptionId: string, plan: { planId: string; quantity?: number }, ctx: CallContext = {}) {
+    async activate(subscriptionId: string, plan: SubscriberPlan, ctx: CallContext = {}) {
       await send({
         operation: 'activate',
         method: 'POST',
@@ -137,12 +141,24 @@ export function fulfillmentOperations(send: Transport) {
 
     /** Asks Microsoft to change the plan; apply it only once the operation succeeds. */
     changePlan(subscriptionId: string, planId: string, ctx: CallContext = {}) {
-      return accepted('changePlan', 'PATCH', subscriptionId, { planId }, ctx)
+      return accepted(
+        'changePlan',
+        'PATCH',
+        subscriptionId,
+        { planId } satisfies components['schemas']['SubscriberPlan'],
+        ctx,
+      )
     },
 
     /** Asks Microsoft to change the seats; apply them only once the operation succeeds. */
     changeQuantity(subscriptionId: string, quantity: number, ctx: CallContext = {}) {
-      return accepted('changeQuantity', 'PATCH', subscriptionId, { quantity }, ctx)
+      return accepted(
+        'changeQuantity',
+        'PATCH',
+        subscriptionId,
+        { quantity } satisfies components['schemas']['SubscriberPlan'],
+        ctx,
+      )
     },
 
     /** Cancels the subscription (vendor-initiated); it is Unsubscribed once the operation succeeds. */

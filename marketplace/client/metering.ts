@@ -12,6 +12,7 @@ import {
   type UsageEventResult,
   type UsageRecord,
 } from '../schemas.ts'
+import type { components } from '../openapi/metering.d.ts'
 import { isMarketplaceError } from './errors.ts'
 import type { CallContext, Transport } from './transport.ts'
 
@@ -34,7 +35,7 @@ export function meteringOperations(send: Transport) {
      * already accepted: returned as that original event with status `Duplicate`, not thrown.
      */
     async postUsageEvent(event: UsageEvent, ctx: CallContext = {}): Promise<UsageEventResult> {
-      const body = usageEventSchema.parse(event)
+      const body = usageEventSchema.parse(event) satisfies components['schemas']['UsageEvent']
       try {
         const res = await send({
           operation: 'postUsageEvent',
@@ -57,7 +58,9 @@ export function meteringOperations(send: Transport) {
       if (events.length < 1 || events.length > MAX_BATCH_SIZE) {
         throw new RangeError(`a usage batch holds 1 to ${MAX_BATCH_SIZE} events, not ${events.length}`)
       }
-      const body = { request: events.map((e) => usageEventSchema.parse(e)) }
+      const body = {
+        request: events.map((e) => usageEventSchema.parse(e)),
+      } satisfies components['schemas']['BatchUsageEvent']
       const res = await send({
         operation: 'postBatchUsageEvents',
         method: 'POST',

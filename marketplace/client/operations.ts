@@ -5,11 +5,12 @@
  */
 import { z } from 'zod'
 import { operationListSchema, operationSchema, TERMINAL_OPERATION_STATUSES, type Operation } from '../schemas.ts'
+import type { components } from '../openapi/saas.d.ts'
 import { MarketplaceError } from './errors.ts'
 import type { CallContext, Transport } from './transport.ts'
 
 /** PATCH values: Microsoft reads `Success`/`Failure` here, though it reports `Succeeded`/`Failed`. */
-export type OperationAcknowledgement = { status: 'Success' | 'Failure'; planId?: string; quantity?: number }
+export type OperationAcknowledgement = components['schemas']['UpdateOperation'] & { status: 'Success' | 'Failure' }
 
 export interface AwaitOperationOptions extends CallContext {
   /** Give up (with a retryable `timeout` error) after this long. */

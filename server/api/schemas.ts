@@ -97,7 +97,7 @@ export const operationSchema = z
     requestId: z.string().optional(),
     from: z.string().openapi({ example: 'subscribed' }),
     to: z.string().openapi({ example: 'subscribed.deciding' }),
-    outcome: z.enum(['applied', 'ignored', 'deferred']),
+    outcome: z.enum(['applied', 'ignored', 'deferred', 'failed']),
     reason: z.string().optional(),
     effects: z.array(z.string()),
   })

@@ -8,6 +8,7 @@ import * as wf from '@temporalio/workflow'
 import {
   dispatch,
   persist,
+  refusalOf,
   restore,
   start,
   stepOf,
@@ -164,13 +165,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       .finally(() => inFlight--)
   }
 
+  /** Update validator: refusing here writes nothing to the history and tells the caller why. */
   function validate(event: SubscriptionEvent) {
     if (!state) throw new Error('the subscription is still starting; try again in a moment')
-    if (!state.snapshot.can(event)) {
-      throw new Error(
-        `not possible while the subscription is ${state.snapshot.context.subscription.saasSubscriptionStatus} (${viewOf(state.snapshot).step})`,
-      )
-    }
+    const refusal = refusalOf(state.snapshot, event)
+    if (refusal) throw new Error(refusal)
   }
 
   async function request(event: Extract<SubscriptionEvent, { requestId: string }>): Promise<VendorRequestResult> {

@@ -28,4 +28,4 @@ export {
   type SubscriptionEvent,
 } from './events.ts'
 export { factsOf, type Party, type SubscriptionFacts, type SubscriptionStatus } from './facts.ts'
-export { viewOf, type SubscriptionView } from './view.ts'
+export { refusalOf, viewOf, type SubscriptionView } from './view.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { stepOf, type SubscriptionEvent } from './index.ts'
+import { refusalOf, stepOf, type SubscriptionEvent } from './index.ts'
 import {
   RETENTION_DAYS,
   Run,
@@ -1073,5 +1073,33 @@ describe('status.observed: reconciliation while subscribed', () => {
     for (const target of [...NON_FINAL, 'unsubscribed'] as const) {
       expect(stepOf(reach(target).last.snapshot)).toBe(target)
     }
+  })
+})
+
+describe('refusals explained to the vendor', () => {
+  it('says why a vendor request cannot be taken now', () => {
+    const idle = reach('subscribed.idle')
+    const { snapshot } = idle.last
+    const plan = snapshot.context.subscription.planId
+    const seats = snapshot.context.subscription.quantity
+    expect(refusalOf(snapshot, { type: 'vendor.changePlan', requestId: 'r', planId: plan })).toBe(
+      `the subscription is already on plan ${plan}`,
+    )
+    expect(refusalOf(snapshot, { type: 'vendor.changeQuantity', requestId: 'r', quantity: 2.5 })).toBe(
+      'the quantity must be a positive whole number',
+    )
+    expect(refusalOf(snapshot, { type: 'vendor.changeQuantity', requestId: 'r', quantity: 0 })).toBe(
+      'the quantity must be a positive whole number',
+    )
+    if (seats !== undefined) {
+      expect(refusalOf(snapshot, { type: 'vendor.changeQuantity', requestId: 'r', quantity: seats })).toBe(
+        `the subscription already has ${seats} seats`,
+      )
+    }
+    expect(refusalOf(snapshot, { type: 'vendor.changePlan', requestId: 'r', planId: 'other-plan' })).toBeUndefined()
+    const suspended = reach('suspended.idle').last.snapshot
+    expect(refusalOf(suspended, { type: 'vendor.changePlan', requestId: 'r', planId: 'other-plan' })).toBe(
+      'not possible while the subscription is Suspended (suspended.idle)',
+    )
   })
 })

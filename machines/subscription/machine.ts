@@ -169,7 +169,10 @@ export const subscriptionMachine = setup({
     confirmsRequest: matchesRequest,
     newPlan: ({ context, event }) => event.type === 'vendor.changePlan' && event.planId !== context.subscription.planId,
     newQuantity: ({ context, event }) =>
-      event.type === 'vendor.changeQuantity' && event.quantity > 0 && event.quantity !== context.subscription.quantity,
+      event.type === 'vendor.changeQuantity' &&
+      Number.isInteger(event.quantity) &&
+      event.quantity > 0 &&
+      event.quantity !== context.subscription.quantity,
     accepted: ({ event }) => event.type === 'reinstatement.decided' && event.accept,
     reinstatementOpen: ({ context }) => !!context.reinstatement?.open && !!context.reinstatement.operationId,
   },

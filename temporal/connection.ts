@@ -16,7 +16,10 @@ export interface TemporalSettings {
 
 export function temporalSettings(): TemporalSettings {
   const { connectionOptions, namespace } = loadClientConnectConfig()
-  return { connectionOptions: { address: 'localhost:7233', ...connectionOptions }, namespace: namespace ?? 'default' }
+  return {
+    connectionOptions: { ...connectionOptions, address: connectionOptions.address ?? 'localhost:7233' },
+    namespace: namespace ?? 'default',
+  }
 }
 
 export async function connectClient(settings: TemporalSettings = temporalSettings()): Promise<Client> {

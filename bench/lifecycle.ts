@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { resolveTemporalCli } from '../scripts/temporal-cli.mjs'
 import { startDevServer } from '../temporal/dev-server.ts'
-import { eventually, startHarness, type Harness } from '../test/support/harness.ts'
+import { eventually, startHarness } from '../test/support/harness.ts'
 import { confirmPurchase, progress } from '../test/support/landing.ts'
 
 const CONCURRENCY = 20

@@ -56,7 +56,9 @@ describe('loadConfig', () => {
   })
 
   it('refuses to turn webhook verification off against Microsoft itself', () => {
-    expect(() => loadConfig({ ...minimal, WEBHOOK_AUTH: 'none' })).toThrow(/WEBHOOK_AUTH: may be "none" only with a marketplace emulator/)
+    expect(() => loadConfig({ ...minimal, WEBHOOK_AUTH: 'none' })).toThrow(
+      /WEBHOOK_AUTH: may be "none" only with a marketplace emulator/,
+    )
   })
 
   it('asks for what each choice needs', () => {
@@ -64,7 +66,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...minimal, VENDOR_HOOKS: 'module' })).toThrow(/VENDOR_HOOK_MODULE/)
     expect(() => loadConfig({ ...minimal, LANDING_OIDC_CLIENT_ID: 'app' })).toThrow(/LANDING_OIDC_CLIENT_SECRET/)
     expect(() => loadConfig({ ...minimal, ADMIN_ENTRA_TENANT_ID: TENANT })).toThrow(/ADMIN_ENTRA_AUDIENCE/)
-    expect(loadConfig({ ...minimal, LANDING_OIDC_CLIENT_ID: 'app', LANDING_OIDC_CLIENT_SECRET: 's' }).landing.oidc).toEqual({
+    expect(
+      loadConfig({ ...minimal, LANDING_OIDC_CLIENT_ID: 'app', LANDING_OIDC_CLIENT_SECRET: 's' }).landing.oidc,
+    ).toEqual({
       issuer: 'https://login.microsoftonline.com/organizations/v2.0',
       clientId: 'app',
       clientSecret: 's',

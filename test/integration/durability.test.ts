@@ -10,7 +10,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { freePort, startDevServer, type DevServer } from '../../temporal/dev-server.ts'
 import { eventually, startHarness } from '../support/harness.ts'
 import { confirmPurchase, progress } from '../support/landing.ts'
-import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts'
+import { spawnWorker, type Program } from '../support/program.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterAll(async () => {
@@ -73,7 +73,7 @@ describe('crashes', () => {
       DEMO_PROVISION_DELAY_MS: '4000',
       ...HEARTBEAT,
     }
-    let worker: WorkerProcess = await spawnWorker(env)
+    let worker: Program = await spawnWorker(env)
     cleanups.push(() => worker.stop())
 
     const purchase = h.emulator.marketplace.purchase({ offerId: 'contoso-analytics', planId: 'basic' })

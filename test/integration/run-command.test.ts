@@ -3,33 +3,31 @@
  * its Web UI), the emulator, the worker and the HTTP server; Ctrl-C stops every child; running it again
  * on the same data resumes the subscription that was being provisioned.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, expect, inject, it } from 'vitest'
 import { startEmulator } from '../../emulator/index.ts'
 import { freePort } from '../../temporal/dev-server.ts'
 import { eventually } from '../support/harness.ts'
 import { confirmPurchase, progress } from '../support/landing.ts'
+import { startProgram, type Program } from '../support/program.ts'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const dataDir = mkdtempSync(join(tmpdir(), 'saas-run-'))
-let running: ChildProcess | undefined
+let running: Program | undefined
 afterAll(() => {
-  running?.kill('SIGKILL')
+  void running?.kill()
   rmSync(dataDir, { recursive: true, force: true })
 })
 
 const ports = { PORT: 0, LOCAL_TEMPORAL_PORT: 0, LOCAL_TEMPORAL_UI_PORT: 0, LOCAL_EMULATOR_PORT: 0 }
 
-/** Starts the run command and resolves with what it printed once it says it is running. */
-async function start(env: Record<string, string> = {}): Promise<{ child: ChildProcess; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
+/** Starts the run command; ready once it prints how to stop it. */
+function start(env: Record<string, string> = {}): Promise<Program> {
+  return startProgram(
+    'local/start.ts',
+    {
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       LOCAL_DATA_DIR: dataDir,
       TEMPORAL_CLI_PATH: inject('temporalCliPath'),
@@ -38,32 +36,8 @@ async function start(env: Record<string, string> = {}): Promise<{ child: ChildPr
       MARKETPLACE_API_URL: '',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  running = child
-  let output = ''
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not running after 90 s:\n${output}`)), 90_000)
-    const read = (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes('Ctrl-C stops everything.')) {
-        clearTimeout(timer)
-        resolve()
-      }
-    }
-    child.stdout.on('data', read)
-    child.stderr.on('data', read)
-    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)))
-  })
-  return { child, output }
-}
-
-/** Ctrl-C: resolves with the exit code once the process is gone. */
-function interrupt(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code))
-    child.kill('SIGINT')
-  })
+    'Ctrl-C stops everything.',
+  ).then((program) => (running = program))
 }
 
 const childrenOf = (pid: number) =>
@@ -98,9 +72,9 @@ it('runs the whole service locally, stops cleanly, and resumes a provisioning af
   const statusUrl = await confirmPurchase(purchase.landingUrl)
   await eventually(async () => (await progress(statusUrl)).step === 'provisioning', { what: 'provisioning' })
 
-  const pid = first.child.pid!
+  const pid = first.process.pid!
   expect(await childrenOf(pid)).not.toBe('')
-  expect(await interrupt(first.child)).toBe(0)
+  expect(await first.interrupt()).toBe(0)
   expect(await childrenOf(pid)).toBe('')
 
   await start()
@@ -119,7 +93,7 @@ it('runs the whole service locally, stops cleanly, and resumes a provisioning af
     entries: unknown[]
   }
   expect(journal.entries).toHaveLength(1)
-  expect(await interrupt(running!)).toBe(0)
+  expect(await running!.interrupt()).toBe(0)
 })
 
 it('uses another marketplace instead of the built-in emulator when MARKETPLACE_API_URL is set', async () => {
@@ -127,13 +101,13 @@ it('uses another marketplace instead of the built-in emulator when MARKETPLACE_A
   const service = `http://127.0.0.1:${ports.PORT}`
   const marketplace = await startEmulator({ webhookUrl: `${service}/webhook`, landingPageUrl: `${service}/landing` })
   try {
-    const { child, output } = await start({
+    const local = await start({
       MARKETPLACE_API_URL: marketplace.apiUrl,
       MARKETPLACE_STATIC_TOKEN: marketplace.staticToken,
       WEBHOOK_AUTH: 'none',
     })
-    expect(output).toContain(`Marketplace API    ${marketplace.apiUrl}`)
-    expect(output).not.toContain('emulator driver')
+    expect(local.output).toContain(`Marketplace API    ${marketplace.apiUrl}`)
+    expect(local.output).not.toContain('emulator driver')
     expect(
       (await fetch(`http://127.0.0.1:${ports.LOCAL_EMULATOR_PORT}/driver/subscriptions`).catch(() => undefined))?.ok,
     ).not.toBe(true)
@@ -154,7 +128,7 @@ it('uses another marketplace instead of the built-in emulator when MARKETPLACE_A
       },
       { what: 'Subscribed', timeoutMs: 30_000 },
     )
-    expect(await interrupt(child)).toBe(0)
+    expect(await local.interrupt()).toBe(0)
   } finally {
     await marketplace.stop()
   }

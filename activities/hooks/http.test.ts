@@ -192,7 +192,7 @@ describe('verifySignature', () => {
   it('accepts a fresh signature of the exact body', () => {
     expect(good).toBe(`t=${t},v1=${v1}`)
     expect(v1).toMatch(/^[0-9a-f]{64}$/)
-    expect(verifySignature(SECRET, body, good)).toBe(true)
+    expect(verifySignature(SECRET, body, good, 300, t * 1000)).toBe(true)
   })
 
   it('is deterministic for a given secret, body and time', () => {
@@ -223,10 +223,12 @@ describe('verifySignature', () => {
   })
 
   it('rejects a timestamp older than the tolerance, and accepts one inside it', () => {
+    // Judged at the moment `t` (not the wall clock, which moves on while a loaded machine runs the suite).
+    const now = t * 1000
     const old = signPayload(SECRET, body, t - 600)
-    expect(verifySignature(SECRET, body, old)).toBe(false)
-    expect(verifySignature(SECRET, body, old, 601)).toBe(true)
-    expect(verifySignature(SECRET, body, signPayload(SECRET, body, t - 10), 5)).toBe(false)
+    expect(verifySignature(SECRET, body, old, 300, now)).toBe(false)
+    expect(verifySignature(SECRET, body, old, 601, now)).toBe(true)
+    expect(verifySignature(SECRET, body, signPayload(SECRET, body, t - 10), 5, now)).toBe(false)
   })
 })
 
@@ -378,9 +380,7 @@ describe('failures', () => {
 
   it('a vendor slower than timeoutMs is a retryable error', async () => {
     respond = never
-    const started = Date.now()
     const err = await rejection(hooks({ timeoutMs: 150 }).provision(requests.provision, context()))
-    expect(Date.now() - started).toBeLessThan(2_000)
     expect(err.name).toBe('TimeoutError')
     expect(err).not.toBeInstanceOf(VendorRejectedError)
     expect(toActivityFailure(err)).toBe(err)

@@ -33,5 +33,6 @@ it('stops cleanly with operations and retries still pending', async () => {
   emulator.marketplace.changeQuantity(id, 2)
   const started = Date.now()
   await emulator.stop()
-  expect(Date.now() - started).toBeLessThan(1_000)
+  // Its pending timers (60 s) were cancelled, not waited for.
+  expect(Date.now() - started).toBeLessThan(10_000)
 })

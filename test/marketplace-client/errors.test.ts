@@ -83,7 +83,7 @@ describe('429 Too Many Requests', () => {
     script({ target: 'api', kind: '429', operationId: 'FulfillmentOperations_ListSubscriptions', retryAfterSeconds: 5 })
     const started = Date.now()
     expect(await rejectionOf(client.listSubscriptionsPage())).toMatchObject({ status: 429, retryAfterMs: 5_000 })
-    expect(Date.now() - started).toBeLessThan(1_000)
+    expect(Date.now() - started).toBeLessThan(4_000) // did not wait the 5 s Retry-After
     expect(statuses('listSubscriptions')).toEqual([429])
   })
 })
@@ -129,7 +129,6 @@ describe('timeouts', () => {
     })
     expect((err as Error).message).toMatch(/within 300 ms/)
     expect(elapsed).toBeGreaterThanOrEqual(290)
-    expect(elapsed).toBeLessThan(900)
     expect(attemptsOf('listSubscriptions')).toMatchObject([{ kind: 'timeout', msg: 'marketplace call failed' }])
     // The emulator answers (and journals) the abandoned request once its delay is over.
     await waitUntil(() => journal('listSubscriptions').length === 1)

@@ -44,6 +44,7 @@ import {
   provisioningReportedSignal,
   retrySignal,
   stateQuery,
+  statusObservedSignal,
   subscriptionWorkflow,
   subscriptionWorkflowId,
   type SubscriptionWorkflowInput,
@@ -142,6 +143,17 @@ export function createSubscriptionsGateway(options: {
     deliver(subscriptionId: string, event: MarketplaceEvent, subscription?: SubscriptionFacts) {
       const origin = event.type === 'Subscribe' ? 'purchase' : 'adoption'
       return signalWithStart(subscriptionId, { subscription, origin }, marketplaceEventSignal, [event])
+    },
+
+    /**
+     * Microsoft's current view of a subscription (from List or Get Subscription, never from a webhook body),
+     * handed to its workflow to converge on; starts one if the service does not know it yet. `origin`
+     * `purchase` provisions it (a Subscribed one the service never saw), `adoption` takes it as it is.
+     */
+    observe(subscription: SubscriptionFacts, options: { reason: string; origin: 'purchase' | 'adoption' }) {
+      return signalWithStart(subscription.id, { subscription, origin: options.origin }, statusObservedSignal, [
+        { subscription, reason: options.reason },
+      ])
     },
 
     /** The buyer confirmed on the landing page: provisioning and activation start. */

@@ -56,8 +56,9 @@ export const buyerConfirmedSignal = wf.defineSignal<[Buyer]>('buyerConfirmed')
 /** The vendor's report on a provisioning it accepted earlier with 202. */
 export const provisioningReportedSignal =
   wf.defineSignal<[{ status: 'succeeded' | 'failed'; message?: string }]>('provisioningReported')
-/** Microsoft's current view, from reconciliation. */
-export const statusObservedSignal = wf.defineSignal<[SubscriptionFacts]>('statusObserved')
+/** Microsoft's current view (List/Get Subscription), and why it was read (e.g. "found by reconciliation"). */
+export const statusObservedSignal =
+  wf.defineSignal<[{ subscription: SubscriptionFacts; reason: string }]>('statusObserved')
 /** An operator retries a failed provisioning or activation. */
 export const retrySignal = wf.defineSignal('retry')
 
@@ -93,7 +94,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         : { type: 'provisioning.failed', message: report.message ?? 'reported by the vendor' },
     ),
   )
-  wf.setHandler(statusObservedSignal, (subscription) => receive({ type: 'status.observed', subscription }))
+  wf.setHandler(statusObservedSignal, ({ subscription, reason }) =>
+    receive({ type: 'status.observed', subscription, reason }),
+  )
   wf.setHandler(retrySignal, () => receive({ type: 'retry' }))
   wf.setHandler(stateQuery, () => state && viewOf(state.snapshot))
   wf.setHandler(decisionsQuery, () => decisions)

@@ -91,7 +91,7 @@ export type LifecycleEvent =
   | (Stamped & { type: 'vendor.requestFailed'; requestId: string; message: string })
   | (Stamped & { type: 'reinstatement.decided'; accept: boolean; reason?: string })
   /** Microsoft's current view of the subscription, from reconciliation or a fresh Get Subscription. */
-  | (Stamped & { type: 'status.observed'; subscription: SubscriptionFacts })
+  | (Stamped & { type: 'status.observed'; subscription: SubscriptionFacts; reason?: string })
   /** An operator retries the failed step. */
   | (Stamped & { type: 'retry' })
 

@@ -1,7 +1,16 @@
 import { Writable } from 'node:stream'
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose'
 import pino from 'pino'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { startTestAuthority, type AuthorityMode } from '../../test/support/entra-authority.ts'
 import { API_KEY, auth, fakeGateway, testApi } from './test-helpers.ts'
 
 const ENTRA = { tenantId: '72f988bf-0000-4000-8000-000000000001', audience: 'api://saas-fulfillment' }
@@ -133,6 +142,25 @@ describe('Entra ID token', () => {
     })
     expect(res.status).toBe(401)
     expect(calls).toEqual([])
+  })
+
+  it.each<[string, AuthorityMode]>([
+    ['answer 500', 'error'],
+    ['time out', 'hang'],
+    ['answer something that is not a key set', 'garbage'],
+  ])('answers 503 (not 401) when the tenant’s keys %s', async (_, mode) => {
+    const authority = await startTestAuthority('http://127.0.0.1:1/unused')
+    try {
+      authority.keys = mode
+      const remote = createRemoteJWKSet(new URL(authority.jwksUrl), { timeoutDuration: 300 })
+      const { get, calls } = entraApi([ROLE], remote)
+      const res = await get(await sign())
+      expect(res.status).toBe(503)
+      expect(await res.json()).toEqual({ error: 'cannot verify the token now; retry later' })
+      expect(calls).toEqual([])
+    } finally {
+      await authority.stop()
+    }
   })
 
   it('answers 503 when the signing keys cannot be fetched', async () => {

@@ -5,6 +5,7 @@ import { factsOf } from '../../machines/subscription/index.ts'
 import { MarketplaceError } from '../../marketplace/client/index.ts'
 import { SubscriptionClosedError } from '../subscriptions.ts'
 import { landing } from './index.ts'
+import { MAX_FORM_BYTES } from './purchase.ts'
 import { createSigner } from './signing.ts'
 import { SUBSCRIPTION_ID, fakeGateway, fakeMarketplace, hiddenFields, resolvedPurchase, viewOf } from './test-fakes.ts'
 
@@ -87,6 +88,27 @@ describe('token from the landing URL', () => {
       expect(marketplace.tokens).toEqual([])
     },
   )
+})
+
+describe('a token Microsoft cannot have issued', () => {
+  it.each(['?token=%E2%9C%93abc', '?token=ab%C3%A9', '?token=a%00b', '?token=a%20b'])(
+    '%s: a clear 400 page, not "Microsoft isn’t answering", and nothing resolved',
+    async (query) => {
+      const res = await visit(query)
+      expect(res.status).toBe(400)
+      expect(await read(res)).toContain("We couldn't identify your purchase")
+      expect(marketplace.tokens).toEqual([])
+    },
+  )
+
+  it('posted: the same 400, nothing resolved or started', async () => {
+    const form = { token: 'abc✓', form: await signer.sign('form', { sub: SUBSCRIPTION_ID }), email: 'a@b.example' }
+    const res = await post(form)
+    expect(res.status).toBe(400)
+    expect(await read(res)).toContain("We couldn't identify your purchase")
+    expect(marketplace.tokens).toEqual([])
+    expect(gateway.confirmed).toEqual([])
+  })
 })
 
 describe('when the purchase cannot be shown', () => {
@@ -223,6 +245,30 @@ describe('confirming', () => {
     expect(marketplace.tokens).toEqual(['abc'])
     expect(gateway.confirmed).toEqual([])
     expect((await post(form, { 'sec-fetch-site': 'same-origin' })).status).toBe(303)
+  })
+
+  it(`refuses a body over ${MAX_FORM_BYTES} bytes with 413, before reading it, and starts nothing`, async () => {
+    const form = await formFor('?token=abc')
+    const res = await post({ ...form, name: 'x'.repeat(MAX_FORM_BYTES) })
+    expect(res.status).toBe(413)
+    expect(await read(res)).toContain('This form was too large')
+    // Also when the sender does not say how large it is (chunked): the limit counts what arrives.
+    const chunked = await app.request('/landing', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 64; i++) controller.enqueue(new TextEncoder().encode(`x${i}=${'y'.repeat(1024)}&`))
+          controller.close()
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit)
+    expect(chunked.status).toBe(413)
+    expect(marketplace.tokens).toEqual(['abc'])
+    expect(gateway.confirmed).toEqual([])
+    // A real form is far below the limit.
+    expect((await post(form)).status).toBe(303)
   })
 
   it('refuses a missing, tampered or foreign form token', async () => {

@@ -23,6 +23,12 @@ export const notices = {
     message: 'The link you followed has expired or is not valid. Links from Microsoft only work for a limited time.',
     next: REOPEN,
   },
+  formTooLarge: {
+    status: 413,
+    heading: 'This form was too large',
+    message: 'The confirmation we received was far larger than our form can be, so nothing has been set up.',
+    next: `Open your SaaS subscription in ${PORTALS} and select "Configure account" to confirm from our page.`,
+  },
   purchaseNotFound: {
     status: 404,
     heading: "We couldn't find this purchase",

@@ -8,6 +8,7 @@
  * @module
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { z } from 'zod'
@@ -19,7 +20,13 @@ import { notices, resolveNotice } from './notices.ts'
 import { confirmationPage, managePage, type Notice } from './pages.ts'
 import type { Identity } from './session.ts'
 import { sendNotice, signInPath, statusLink, type Shared } from './shared.ts'
-import { landingPathFor, tokenFromUrl } from './token.ts'
+import { isResolvableToken, landingPathFor, tokenFromUrl } from './token.ts'
+
+/**
+ * The confirmation form is a token, a form token, an email and a name: a few KiB at most. A bigger body is
+ * refused before it is read, so posts cannot fill the process's memory.
+ */
+export const MAX_FORM_BYTES = 8 * 1024
 
 type Situation =
   | { kind: 'notice'; notice: Notice }
@@ -99,10 +106,20 @@ export function purchase(shared: Shared) {
     await next()
   }
 
+  const smallForm = bodyLimit({
+    maxSize: MAX_FORM_BYTES,
+    onError: (c) => {
+      logger.warn({ contentLength: c.req.header('content-length') }, 'oversized confirmation refused')
+      return sendNotice(shared, c, notices.formTooLarge)
+    },
+  })
+
   return new Hono()
     .get('/landing', async function showPurchase(c) {
       const token = tokenFromUrl(c.req.url)
       if (!token) return sendNotice(shared, c, notices.missingToken)
+      // Not something Microsoft issues (and not sendable in Resolve's header): a clear 400, not "Microsoft is down".
+      if (!isResolvableToken(token)) return sendNotice(shared, c, notices.invalidToken)
       const identity = shared.oidc ? await cookies.getSession(c) : undefined
       if (shared.oidc && !identity) return c.redirect(signInPath(landingPathFor(token)), 302)
 
@@ -115,10 +132,12 @@ export function purchase(shared: Shared) {
       return showConfirmation(c, 200, token, situation.resolved, identity)
     })
 
-    .post('/landing', sameSiteOnly, async function confirmPurchase(c) {
+    .post('/landing', smallForm, sameSiteOnly, async function confirmPurchase(c) {
       const body: Record<string, unknown> = await c.req.parseBody().catch(() => ({}))
       const token = typeof body.token === 'string' && body.token.trim() ? body.token : undefined
       if (!token) return sendNotice(shared, c, notices.missingToken)
+      // Not something Microsoft issues (and not sendable in Resolve's header): a clear 400, not "Microsoft is down".
+      if (!isResolvableToken(token)) return sendNotice(shared, c, notices.invalidToken)
       const identity = shared.oidc ? await cookies.getSession(c) : undefined
       // The session ended while the form was open: sign in again, then back to the purchase page.
       if (shared.oidc && !identity) return c.redirect(signInPath(landingPathFor(token)), 303)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { landingPathFor, safeReturnPath, tokenFromUrl } from './token.ts'
+import { isResolvableToken, landingPathFor, safeReturnPath, tokenFromUrl } from './token.ts'
 
 describe('tokenFromUrl', () => {
   it.each([
@@ -22,6 +22,15 @@ describe('tokenFromUrl', () => {
     for (const token of ['ab+cd/ef==', 'x%2By', 'a b&c=d#e']) {
       expect(tokenFromUrl(`https://x.example${landingPathFor(token)}`)).toBe(token)
     }
+  })
+})
+
+describe('isResolvableToken', () => {
+  it.each(['abc', 'ab+cd/ef==', 'x%2By', 'A-Z_a.z~0'])('%s can be sent to Resolve', (token) => {
+    expect(isResolvableToken(token)).toBe(true)
+  })
+  it.each(['✓', 'abcé', 'a b', 'a\tb', 'a\u0000b', ''])('%j cannot', (token) => {
+    expect(isResolvableToken(token)).toBe(false)
   })
 })
 

@@ -27,6 +27,15 @@ export function tokenFromUrl(url: string): string | undefined {
   return undefined
 }
 
+/**
+ * Whether a token can be what Microsoft issues, and so be sent to Resolve at all. Microsoft's tokens are
+ * URL-safe printable ASCII, and Resolve takes the token in an HTTP header (`x-ms-marketplace-token`),
+ * where anything else cannot even be sent: such a link is simply not valid.
+ */
+export function isResolvableToken(token: string): boolean {
+  return /^[\x21-\x7e]+$/.test(token)
+}
+
 /** The landing URL for a token, encoded so that `tokenFromUrl` gives the same token back. */
 export function landingPathFor(token: string): string {
   return `/landing?token=${encodeURIComponent(token)}`

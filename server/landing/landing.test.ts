@@ -263,7 +263,7 @@ describe('confirming', () => {
         },
       }),
       duplex: 'half',
-    } as RequestInit)
+    })
     expect(chunked.status).toBe(413)
     expect(marketplace.tokens).toEqual(['abc'])
     expect(gateway.confirmed).toEqual([])

@@ -7,9 +7,13 @@
  * `@azure/identity`; this module only names the ones the service itself needs.
  * @module
  */
+import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { durationSchema } from '../metering/duration.ts'
 
 export const MICROSOFT_MARKETPLACE_API = 'https://marketplaceapi.microsoft.com/api'
+/** The catalogue of metered dimensions of the emulator's demo offers. */
+export const DEFAULT_METERING_CATALOG = fileURLToPath(new URL('./metering-catalog.json', import.meta.url))
 
 const csv = z
   .string()
@@ -63,6 +67,26 @@ const schema = z
     DATA_RETENTION_DAYS: z.coerce.number().int().min(7).default(30),
     /** A vendor hook that stops heartbeating this long is presumed dead (its worker crashed) and retried. */
     VENDOR_HOOK_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(60_000),
+
+    /** Prometheus metrics of this process at `http://HOST:METRICS_PORT/metrics`; none when unset. */
+    METRICS_PORT: port.optional(),
+    /** The worker's Temporal SDK metrics (Temporal's own exporter) at `http://HOST:TEMPORAL_METRICS_PORT/metrics`. */
+    TEMPORAL_METRICS_PORT: port.optional(),
+    /** On SIGTERM: how long requests in flight may take before their connections are closed. */
+    HTTP_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+    /** On SIGTERM: how long running activities may take before they are cancelled (and retried elsewhere). */
+    WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+
+    /** The usage ledger's PostgreSQL; metering is off without it (`npm start` runs one itself). */
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    /** JSON file: offer → plan → dimension → included quantities (see README, Metered billing). */
+    METERING_CATALOG: z.string().min(1).default(DEFAULT_METERING_CATALOG),
+    /** How often the submission Schedule runs. */
+    METERING_INTERVAL: durationSchema.default(5 * 60_000),
+    /** How long after an hour ends its usage is still taken into it before it is closed. */
+    METERING_GRACE: durationSchema.default(10 * 60_000),
+    /** How long ingest trusts a subscription's state read from Microsoft before asking again. */
+    METERING_STATE_MAX_AGE: durationSchema.default(60_000),
   })
   .superRefine((env, ctx) => {
     const need = (name: keyof typeof env, why: string) => {
@@ -110,6 +134,10 @@ export interface Config {
     | { hooks: 'http'; url: string; secret: string }
     | { hooks: 'module'; module: string }
   lifecycle: { changeDecisionMs: number; dataRetentionDays: number; hookHeartbeatTimeoutMs: number }
+  metrics: { port?: number; temporalPort?: number }
+  shutdown: { httpGraceMs: number; workerGraceMs: number }
+  /** Absent without DATABASE_URL: metering is off. */
+  metering?: { databaseUrl: string; catalogPath: string; intervalMs: number; graceMs: number; stateMaxAgeMs: number }
 }
 
 export class ConfigError extends Error {
@@ -172,6 +200,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       dataRetentionDays: env.DATA_RETENTION_DAYS,
       hookHeartbeatTimeoutMs: env.VENDOR_HOOK_HEARTBEAT_TIMEOUT_MS,
     },
+    metrics: { port: env.METRICS_PORT, temporalPort: env.TEMPORAL_METRICS_PORT },
+    shutdown: { httpGraceMs: env.HTTP_SHUTDOWN_GRACE_MS, workerGraceMs: env.WORKER_SHUTDOWN_GRACE_MS },
+    metering: env.DATABASE_URL
+      ? {
+          databaseUrl: env.DATABASE_URL,
+          catalogPath: env.METERING_CATALOG,
+          intervalMs: env.METERING_INTERVAL,
+          graceMs: env.METERING_GRACE,
+          stateMaxAgeMs: env.METERING_STATE_MAX_AGE,
+        }
+      : undefined,
   }
 }
 

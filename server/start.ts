@@ -62,7 +62,15 @@ export async function startHttpServer(options: {
   return {
     url,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      // Draining: no new connections, idle keep-alive ones closed at once, requests in flight answered;
+      // whatever is still open after the grace period is cut, so a stop is bounded.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      const cut = setTimeout(
+        () => 'closeAllConnections' in server && server.closeAllConnections(),
+        config.shutdown.httpGraceMs,
+      )
+      await closed
+      clearTimeout(cut)
       await connection.close()
     },
   }

@@ -4,6 +4,7 @@
  * the Temporal UI).
  * @module
  */
+import { createHash } from 'node:crypto'
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -82,6 +83,14 @@ export interface ListFilter {
 export class SubscriptionClosedError extends Error {
   override name = 'SubscriptionClosedError'
 }
+
+/** A `pageToken` that `list()` did not hand out for the same filters (made up, cut, or from another list). */
+export class InvalidPageTokenError extends Error {
+  override name = 'InvalidPageTokenError'
+}
+
+/** Length of the digest at the head of a page token (16 bytes in base64url). */
+const PAGE_TOKEN_DIGEST_CHARS = 22
 
 /** A vendor update the workflow refused before doing anything (validator), with its reason. */
 export class RequestRefusedError extends Error {
@@ -190,13 +199,35 @@ export function createSubscriptionsGateway(options: {
       handle(subscriptionId).signal(provisioningReportedSignal, report),
     retry: (subscriptionId: string) => handle(subscriptionId).signal(retrySignal),
 
-    /** One page of subscriptions matching the filter, newest first, from Temporal's visibility store. */
+    /**
+     * One page of subscriptions matching the filter, newest first, from Temporal's visibility store.
+     * A `pageToken` must be a `nextPageToken` this returned for the same filter, else `InvalidPageTokenError`
+     * at once: Temporal answers a token it cannot read with a retryable UNKNOWN, after about 18 s of retries.
+     */
     async list(filter: ListFilter): Promise<{ subscriptions: SubscriptionSummary[]; nextPageToken?: string }> {
+      const query = visibilityQuery(filter)
+      // Our token: a digest binding Temporal's token to the query, then Temporal's token (both base64url).
+      // A check against mistakes, not a secret: only authenticated callers reach this.
+      const digestOf = (temporalToken: Uint8Array) =>
+        createHash('sha256')
+          .update(query)
+          .update('\n')
+          .update(temporalToken)
+          .digest()
+          .subarray(0, 16)
+          .toString('base64url')
+      let temporalToken: Buffer | undefined
+      if (filter.pageToken) {
+        temporalToken = Buffer.from(filter.pageToken.slice(PAGE_TOKEN_DIGEST_CHARS), 'base64url')
+        if (!temporalToken.length || filter.pageToken.slice(0, PAGE_TOKEN_DIGEST_CHARS) !== digestOf(temporalToken)) {
+          throw new InvalidPageTokenError('pageToken is not a nextPageToken of this list with these filters')
+        }
+      }
       const res = await client.workflowService.listWorkflowExecutions({
         namespace: client.options.namespace,
-        query: visibilityQuery(filter),
+        query,
         pageSize: filter.pageSize ?? 100,
-        nextPageToken: filter.pageToken ? Buffer.from(filter.pageToken, 'base64url') : undefined,
+        nextPageToken: temporalToken,
       })
       const subscriptions = (res.executions ?? []).map((e) =>
         summaryOf(
@@ -205,8 +236,8 @@ export function createSubscriptionsGateway(options: {
           e.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
         ),
       )
-      const token = res.nextPageToken?.length ? Buffer.from(res.nextPageToken).toString('base64url') : undefined
-      return { subscriptions, nextPageToken: token }
+      const next = res.nextPageToken?.length ? res.nextPageToken : undefined
+      return { subscriptions, nextPageToken: next && digestOf(next) + Buffer.from(next).toString('base64url') }
     },
   }
 }

@@ -8,7 +8,13 @@ const logger = createLogger()
 try {
   const config = loadConfig()
   quietTemporalRuntime(config.logLevel === 'info' ? 'warn' : config.logLevel)
-  const worker = await startWorker({ config, logger, temporal: temporalSettings() })
+  // On SIGTERM, running activities get WORKER_SHUTDOWN_GRACE_MS to finish before they are cancelled.
+  const worker = await startWorker({
+    config,
+    logger,
+    temporal: temporalSettings(),
+    shutdownGraceTimeMs: config.shutdown.workerGraceMs,
+  })
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.stop())
   await worker.done
 } catch (err) {

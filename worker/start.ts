@@ -10,6 +10,9 @@ import { createMarketplaceClient } from '../marketplace/client/index.ts'
 import { connectWorker, type TemporalSettings } from '../temporal/connection.ts'
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker'
 import { createWorker, type CreateWorkerOptions } from './create-worker.ts'
+import { withMetering } from '../activities/metering.ts'
+import { ensureMeteringSchedules } from '../metering/schedules.ts'
+import { startMetering } from '../metering/service.ts'
 
 export interface RunningWorker {
   /** Settles when the worker stops; rejects if it crashed. */
@@ -25,6 +28,8 @@ export async function startWorker(options: {
   hooks?: VendorHooks
   /** A prebuilt workflow bundle, so several workers in one process bundle once. */
   workflowBundle?: CreateWorkerOptions['workflowBundle']
+  /** How long running activities may take to finish once `stop()` is called (default 0: cancelled at once). */
+  shutdownGraceTimeMs?: number
 }): Promise<RunningWorker> {
   const { config, logger, temporal } = options
   const connection = await connectWorker(temporal)
@@ -36,13 +41,20 @@ export async function startWorker(options: {
     logger,
   })
   const hooks = options.hooks ?? (await createVendorHooks(config.vendor))
+  // Metering (DATABASE_URL set): migrates the ledger on start, then runs its activities and Schedules.
+  const metering = config.metering && (await startMetering({ settings: config.metering, marketplace, logger }))
   const worker = await createWorker({
     connection,
     namespace: temporal.namespace,
     taskQueue: config.taskQueue,
-    activities: createActivities({ marketplace, hooks }),
+    activities: withMetering(createActivities({ marketplace, hooks }), metering),
     workflowBundle: options.workflowBundle,
+    shutdownGraceTimeMs: options.shutdownGraceTimeMs,
   })
+  if (config.metering) {
+    const { intervalMs } = config.metering
+    await ensureMeteringSchedules({ connection, namespace: temporal.namespace, taskQueue: config.taskQueue, intervalMs })
+  }
   const done = worker.run().finally(() => connection.close())
   logger.info({ taskQueue: config.taskQueue, namespace: temporal.namespace }, 'worker running')
   return {
@@ -50,6 +62,7 @@ export async function startWorker(options: {
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown()
       await done
+      await metering?.close()
     },
   }
 }

@@ -3,6 +3,8 @@
  * only describe the happy path (they let the gateway's errors propagate here):
  *
  * - invalid input (zod) → 400 `{ error, details: issues }`, before anything is called (`apiApp` in `route.ts`);
+ * - `InvalidPageTokenError` (a `pageToken` the list did not hand out for these filters) → 400, before
+ *   Temporal is asked;
  * - `RequestRefusedError` (the workflow's validator said no) → 409 with its reason;
  * - `SubscriptionClosedError`, or Temporal's "already completed" → 410;
  * - `WorkflowNotFoundError` (no such subscription) → 404;
@@ -20,7 +22,7 @@ import type { Context, ErrorHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from '../../config/logger.ts'
-import { RequestRefusedError, SubscriptionClosedError } from '../subscriptions.ts'
+import { InvalidPageTokenError, RequestRefusedError, SubscriptionClosedError } from '../subscriptions.ts'
 
 /** gRPC status codes (from @grpc/grpc-js, which is not a direct dependency). */
 const GRPC = { INVALID_ARGUMENT: 3, NOT_FOUND: 5 } as const
@@ -40,6 +42,9 @@ export function errorHandler(logger: Logger): ErrorHandler {
 
 function classify(err: Error): [ContentfulStatusCode, string] {
   if (err instanceof HTTPException) return [err.status, err.message || 'invalid request']
+  if (err instanceof InvalidPageTokenError) {
+    return [400, `${err.message}: pass nextPageToken exactly as returned, with the same filters, or omit it`]
+  }
   if (err instanceof RequestRefusedError) return [409, err.message]
   if (err instanceof SubscriptionClosedError) return [410, 'the subscription is closed (Unsubscribed)']
   if (err instanceof WorkflowNotFoundError) {

@@ -1,6 +1,6 @@
 import { ServiceError } from '@temporalio/client'
 import { describe, expect, it } from 'vitest'
-import { visibilityQuery } from '../subscriptions.ts'
+import { InvalidPageTokenError, visibilityQuery } from '../subscriptions.ts'
 import { auth, decision, fakeGateway, SUB_ID, summary, TENANT, testApi, view } from './test-helpers.ts'
 
 const unavailable = () =>
@@ -68,6 +68,17 @@ describe('GET /api/subscriptions', () => {
     expect(body.error).toBe('invalid request')
     expect(body.details.length).toBeGreaterThan(0)
     expect(calls).toEqual([])
+  })
+
+  it('answers 400 with what to do for a page token the list did not hand out', async () => {
+    const { gateway } = fakeGateway({
+      list: () => {
+        throw new InvalidPageTokenError('pageToken is not a nextPageToken of this list with these filters')
+      },
+    })
+    const res = await testApi(gateway).request('/api/subscriptions?pageToken=abc', { headers: auth })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toMatch(/pass nextPageToken exactly as returned/)
   })
 
   it('answers 503 when Temporal is unreachable', async () => {

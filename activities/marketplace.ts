@@ -56,8 +56,9 @@ export function marketplaceActivities(marketplace: MarketplaceClient) {
     },
 
     /**
-     * Activate; billing starts. A retry after an attempt whose answer was lost gets a 400 "already
-     * Subscribed": that is success, confirmed by reading the subscription.
+     * Activate; billing starts. A retry after an attempt whose answer was lost reads the subscription
+     * first and does not activate again when Microsoft already says Subscribed; an Activate that still
+     * meets a 400 "already Subscribed" is success too, confirmed by reading the subscription.
      */
     async activate(params: {
       subscriptionId: string
@@ -66,16 +67,14 @@ export function marketplaceActivities(marketplace: MarketplaceClient) {
       correlationId?: string
     }): Promise<void> {
       return translatingFailures(async () => {
+        const call = ctx(params.correlationId)
+        const subscribed = async () =>
+          (await marketplace.getSubscription(params.subscriptionId, call)).saasSubscriptionStatus === 'Subscribed'
+        if (activityInfo().attempt > 1 && (await subscribed())) return
         try {
-          await marketplace.activate(
-            params.subscriptionId,
-            { planId: params.planId, quantity: params.quantity },
-            ctx(params.correlationId),
-          )
+          await marketplace.activate(params.subscriptionId, { planId: params.planId, quantity: params.quantity }, call)
         } catch (err) {
-          if (!isMarketplaceError(err, 400)) throw err
-          const current = await marketplace.getSubscription(params.subscriptionId, ctx(params.correlationId))
-          if (current.saasSubscriptionStatus !== 'Subscribed') throw err
+          if (!isMarketplaceError(err, 400) || !(await subscribed())) throw err
         }
       })
     },

@@ -21,6 +21,11 @@ const csv = z
   .pipe(z.array(z.string().min(1)))
 const port = z.coerce.number().int().min(0).max(65535)
 const ms = z.coerce.number().int().positive()
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+const DURATION = /^\d+[smhd]$/
+const toMs = (s: string) => Number(s.slice(0, -1)) * UNIT_MS[s.at(-1) as keyof typeof UNIT_MS]
+/** A duration written like `30s`, `30m`, `2h` or `7d`, in milliseconds. */
+const duration = z.string().regex(DURATION, 'must be a duration like 30m, 2h or 7d').transform(toMs)
 
 const schema = z
   .object({
@@ -67,6 +72,17 @@ const schema = z
     DATA_RETENTION_DAYS: z.coerce.number().int().min(7).default(30),
     /** A vendor hook that stops heartbeating this long is presumed dead (its worker crashed) and retried. */
     VENDOR_HOOK_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(60_000),
+    VENDOR_HOOK_LANE_HOLD_MS: z.coerce.number().int().min(1_000).default(120_000),
+
+    /** How often the Schedule `saas-reconciliation` compares every subscription with Microsoft's; `off` pauses it. */
+    RECONCILE_INTERVAL: z
+      .string()
+      .refine((s) => s === 'off' || DURATION.test(s), 'must be "off" or a duration like 30m or 2h')
+      .default('1h')
+      .transform((s) => (s === 'off' ? undefined : toMs(s)))
+      .refine((ms) => ms === undefined || ms >= 60_000, 'must be at least 1m'),
+    /** A purchase nobody has configured (PendingFulfillmentStart) for this long is reported loudly. */
+    RECONCILE_ACTIVATION_DEADLINE: duration.default(7 * UNIT_MS.d),
 
     /** Prometheus metrics of this process at `http://HOST:METRICS_PORT/metrics`; none when unset. */
     METRICS_PORT: port.optional(),
@@ -78,7 +94,10 @@ const schema = z
     WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
 
     /** The usage ledger's PostgreSQL; metering is off without it (`npm start` runs one itself). */
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
     /** JSON file: offer → plan → dimension → included quantities (see README, Metered billing). */
     METERING_CATALOG: z.string().min(1).default(DEFAULT_METERING_CATALOG),
     /** How often the submission Schedule runs. */
@@ -133,11 +152,18 @@ export interface Config {
     | { hooks: 'demo'; provisionDelayMs: number }
     | { hooks: 'http'; url: string; secret: string }
     | { hooks: 'module'; module: string }
-  lifecycle: { changeDecisionMs: number; dataRetentionDays: number; hookHeartbeatTimeoutMs: number }
+  lifecycle: {
+    changeDecisionMs: number
+    dataRetentionDays: number
+    hookHeartbeatTimeoutMs: number
+    hookLaneHoldMs: number
+  }
   metrics: { port?: number; temporalPort?: number }
   shutdown: { httpGraceMs: number; workerGraceMs: number }
   /** Absent without DATABASE_URL: metering is off. */
   metering?: { databaseUrl: string; catalogPath: string; intervalMs: number; graceMs: number; stateMaxAgeMs: number }
+  /** `intervalMs` undefined: the schedule is paused (it can still be triggered). */
+  reconciliation: { intervalMs?: number; activationDeadlineMs: number }
 }
 
 export class ConfigError extends Error {
@@ -199,6 +225,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       changeDecisionMs: env.CHANGE_DECISION_MS,
       dataRetentionDays: env.DATA_RETENTION_DAYS,
       hookHeartbeatTimeoutMs: env.VENDOR_HOOK_HEARTBEAT_TIMEOUT_MS,
+      hookLaneHoldMs: env.VENDOR_HOOK_LANE_HOLD_MS,
     },
     metrics: { port: env.METRICS_PORT, temporalPort: env.TEMPORAL_METRICS_PORT },
     shutdown: { httpGraceMs: env.HTTP_SHUTDOWN_GRACE_MS, workerGraceMs: env.WORKER_SHUTDOWN_GRACE_MS },
@@ -211,6 +238,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           stateMaxAgeMs: env.METERING_STATE_MAX_AGE,
         }
       : undefined,
+    reconciliation: {
+      intervalMs: env.RECONCILE_INTERVAL,
+      activationDeadlineMs: env.RECONCILE_ACTIVATION_DEADLINE,
+    },
   }
 }
 

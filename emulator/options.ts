@@ -47,6 +47,11 @@ const runtimeFields = {
   operationDelayMs: ms,
   purchaseTokenTtlMs: z.number().int().positive(),
   webhookRetry: webhookRetrySchema,
+  /**
+   * Reinstate as older docs describe it: InProgress, awaiting the publisher's answer. By default it is
+   * what Microsoft sends today (docs/marketplace-contract.md §4.2): applied at once and notified Succeeded.
+   */
+  reinstateAwaitsAnswer: z.boolean(),
 }
 
 export const runtimeConfigSchema = z.strictObject({
@@ -56,6 +61,7 @@ export const runtimeConfigSchema = z.strictObject({
   operationDelayMs: runtimeFields.operationDelayMs.default(1_000),
   purchaseTokenTtlMs: runtimeFields.purchaseTokenTtlMs.default(24 * 3_600_000),
   webhookRetry: webhookRetrySchema.prefault({}),
+  reinstateAwaitsAnswer: runtimeFields.reinstateAwaitsAnswer.default(false),
 })
 export type RuntimeConfig = z.output<typeof runtimeConfigSchema>
 
@@ -104,5 +110,14 @@ export function resolveOptions({ logger: _logger, ...options }: EmulatorOptions 
 
 export function runtimeConfigOf(options: ResolvedOptions): RuntimeConfig {
   const { webhookUrl, landingPageUrl, autoAcceptMs, operationDelayMs, purchaseTokenTtlMs, webhookRetry } = options
-  return { webhookUrl, landingPageUrl, autoAcceptMs, operationDelayMs, purchaseTokenTtlMs, webhookRetry }
+  const { reinstateAwaitsAnswer } = options
+  return {
+    webhookUrl,
+    landingPageUrl,
+    autoAcceptMs,
+    operationDelayMs,
+    purchaseTokenTtlMs,
+    webhookRetry,
+    reinstateAwaitsAnswer,
+  }
 }

@@ -43,6 +43,7 @@ export async function startHttpServer(options: {
       retentionDays: config.lifecycle.dataRetentionDays,
       changeDecisionMs: config.lifecycle.changeDecisionMs,
       hookHeartbeatTimeoutMs: config.lifecycle.hookHeartbeatTimeoutMs,
+      hookLaneHoldMs: config.lifecycle.hookLaneHoldMs,
     },
   })
   const app = createApp({

@@ -148,10 +148,13 @@ export function createSubscriptionsGateway(options: {
   }
 
   return {
-    /** A verified webhook operation, handed durably to its subscription's workflow. */
-    deliver(subscriptionId: string, event: MarketplaceEvent, subscription?: SubscriptionFacts) {
+    /**
+     * A verified Microsoft operation, handed durably to its subscription's workflow. A workflow it starts
+     * reads the subscription from Microsoft itself: nothing of a webhook's body seeds it.
+     */
+    deliver(subscriptionId: string, event: MarketplaceEvent) {
       const origin = event.type === 'Subscribe' ? 'purchase' : 'adoption'
-      return signalWithStart(subscriptionId, { subscription, origin }, marketplaceEventSignal, [event])
+      return signalWithStart(subscriptionId, { origin }, marketplaceEventSignal, [event])
     },
 
     /**

@@ -3,7 +3,9 @@
  *
  * Retry policies encode the contract: calls to Microsoft are retried until they land (Retry-After honoured
  * through the activity's `nextRetryDelay`), definitive 4xx answers are not; a customer's change is decided
- * inside Microsoft's 10-second window or accepted by default; vendor hooks are retried for a day.
+ * inside Microsoft's 10-second window or accepted by default; vendor hooks are retried for a day, but an
+ * access or informational hook holds its lane (see lanes.ts) for at most `hookLaneHoldMs`: after that it
+ * goes on retrying in the background and the lane moves on.
  * @module
  */
 import * as wf from '@temporalio/workflow'
@@ -15,7 +17,14 @@ export interface EffectSettings {
   changeDecisionMs: number
   /** A hook silent this long is presumed dead (its worker crashed) and retried elsewhere. */
   hookHeartbeatTimeoutMs?: number
+  /** How long a failing access or notify hook may hold up the hooks queued behind it (default 2 minutes). */
+  hookLaneHoldMs?: number
 }
+
+/** The default of `EffectSettings.hookLaneHoldMs`: the bound a failing hook puts on the access changes after it. */
+export const HOOK_LANE_HOLD_MS = 120_000
+/** A hook's whole retry budget, in its lane and then in the background. */
+const HOOK_BUDGET = '1d'
 
 /** Microsoft's window to accept or reject a ChangePlan/ChangeQuantity, from the webhook's receipt. */
 const MICROSOFT_WINDOW_MS = 10_000
@@ -38,11 +47,11 @@ const followed = wf.proxyActivities<Activities>({
   scheduleToCloseTimeout: '1d',
   retry: untilItLands,
 })
-const vendorHooks = (settings: EffectSettings) =>
+const vendorHooks = (settings: EffectSettings, scheduleToCloseTimeout: number | typeof HOOK_BUDGET) =>
   wf.proxyActivities<Activities>({
     startToCloseTimeout: '1h',
     heartbeatTimeout: settings.hookHeartbeatTimeoutMs ?? 60_000,
-    scheduleToCloseTimeout: '1d',
+    scheduleToCloseTimeout,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
   })
 
@@ -50,11 +59,19 @@ const vendorHooks = (settings: EffectSettings) =>
 export interface EffectResult {
   event?: SubscriptionEvent
   note?: string
+  /** A hook that failed in its lane: the rest of its retries, run in the background by the caller. */
+  retryInBackground?: () => Promise<EffectResult>
 }
 
-export async function perform(effect: SideEffect, settings: EffectSettings): Promise<EffectResult> {
+type HookEffect = Extract<SideEffect, { type: 'applyChange' | 'suspendAccess' | 'deprovision' | 'notify' }>
+
+/**
+ * Runs one effect. `bounded` (lanes are on): access and notify hooks hold their lane only `hookLaneHoldMs`
+ * and hand back the rest of their retries; otherwise (runs recorded before lanes) they use their whole budget.
+ */
+export async function perform(effect: SideEffect, settings: EffectSettings, bounded: boolean): Promise<EffectResult> {
   const { workflowId } = wf.workflowInfo()
-  const hooks = vendorHooks(settings)
+  const hooks = vendorHooks(settings, HOOK_BUDGET)
   switch (effect.type) {
     case 'provision':
       try {
@@ -165,21 +182,45 @@ export async function perform(effect: SideEffect, settings: EffectSettings): Pro
         }
       }
 
+    case 'resync': {
+      const subscription = await marketplace.getSubscription(effect.params.subscriptionId)
+      return {
+        event: { type: 'status.observed', subscription, reason: `Microsoft's view after ${effect.params.reason}` },
+      }
+    }
+
     case 'applyChange':
     case 'suspendAccess':
     case 'deprovision':
     case 'notify':
-      try {
-        await (hooks[effect.type] as (p: typeof effect.params) => Promise<void>)(effect.params)
-        return {}
-      } catch (err) {
-        return { note: `vendor hook ${effect.type} failed after retries: ${messageOf(err)}` }
+      if (!bounded) return callHook(effect, hooks)
+      return callHook(effect, vendorHooks(settings, settings.hookLaneHoldMs ?? HOOK_LANE_HOLD_MS), () =>
+        callHook(effect, hooks),
+      )
+  }
+}
+
+async function callHook(
+  effect: HookEffect,
+  hooks: ReturnType<typeof vendorHooks>,
+  retryInBackground?: () => Promise<EffectResult>,
+): Promise<EffectResult> {
+  try {
+    await (hooks[effect.type] as (p: typeof effect.params) => Promise<void>)(effect.params)
+    return {}
+  } catch (err) {
+    if (retryInBackground) {
+      return {
+        note: `vendor hook ${effect.type} still failing (${messageOf(err)}); retried in the background`,
+        retryInBackground,
       }
+    }
+    return { note: `vendor hook ${effect.type} failed after retries: ${messageOf(err)}` }
   }
 }
 
 /** Activity failures wrap the real cause; operators want the cause's words. */
-function messageOf(err: unknown): string {
+export function messageOf(err: unknown): string {
   let e: unknown = err
   while (e instanceof Error && e.cause instanceof Error) e = e.cause
   return e instanceof Error ? e.message : String(e)

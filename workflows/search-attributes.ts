@@ -19,6 +19,10 @@ export const BeneficiaryTenantKey = defineSearchAttributeKey('SaasBeneficiaryTen
 export const PurchaserTenantKey = defineSearchAttributeKey('SaasPurchaserTenantId', SearchAttributeType.KEYWORD)
 export const FreeTrialKey = defineSearchAttributeKey('SaasIsFreeTrial', SearchAttributeType.BOOL)
 export const TestKey = defineSearchAttributeKey('SaasIsTest', SearchAttributeType.BOOL)
+/** The vendor hooks still failing after holding their lane, comma-separated (`SaasFailingHook != ""` finds them). */
+export const FailingHookKey = defineSearchAttributeKey('SaasFailingHook', SearchAttributeType.KEYWORD)
+/** The current term's `endDate` as Microsoft writes it: reconciliation compares it without asking the workflow. */
+export const TermEndDateKey = defineSearchAttributeKey('SaasTermEndDate', SearchAttributeType.KEYWORD)
 
 const KEYS = [
   SubscriptionIdKey,
@@ -31,6 +35,7 @@ const KEYS = [
   PurchaserTenantKey,
   FreeTrialKey,
   TestKey,
+  TermEndDateKey,
 ]
 
 const CLI_TYPES = {
@@ -57,5 +62,6 @@ export function searchAttributesOf(subscription: SubscriptionFacts, step?: strin
     { key: PurchaserTenantKey, value: subscription.purchaser?.tenantId ?? null },
     { key: FreeTrialKey, value: subscription.isFreeTrial },
     { key: TestKey, value: subscription.isTest },
+    { key: TermEndDateKey, value: subscription.term?.endDate ?? null },
   ]
 }

@@ -6,11 +6,17 @@
  */
 import * as wf from '@temporalio/workflow'
 import { stepOf, type SubscriptionSnapshot } from '../machines/subscription/index.ts'
-import { searchAttributesOf } from './search-attributes.ts'
+import { FailingHookKey, searchAttributesOf } from './search-attributes.ts'
 
-export function upsertSearchable(snapshot: SubscriptionSnapshot): void {
+export function upsertSearchable(snapshot: SubscriptionSnapshot, failingHooks: string[]): void {
   const { subscription, buyer } = snapshot.context
-  const wanted = searchAttributesOf(subscription, stepOf(snapshot))
+  const wanted = [
+    ...searchAttributesOf(subscription, stepOf(snapshot)),
+    // Absent unless a hook fails, so runs whose hooks all land write nothing more than before.
+    ...(failingHooks.length > 0 || wf.workflowInfo().typedSearchAttributes.get(FailingHookKey) !== undefined
+      ? [{ key: FailingHookKey, value: failingHooks.length > 0 ? failingHooks.join(',') : null }]
+      : []),
+  ]
   const { typedSearchAttributes: current, memo = {} } = wf.workflowInfo()
   const changed = wanted.filter(({ key, value }) => (current.get(key) ?? null) !== value)
   if (changed.length > 0) wf.upsertSearchAttributes(changed)

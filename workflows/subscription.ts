@@ -1,7 +1,16 @@
 /**
  * One durable workflow per SaaS subscription, id `subscription-<subscriptionId>`. Its lifecycle machine
  * decides; the workflow feeds it events (webhooks, the buyer, the vendor, activity results) and runs the
- * side effects it returns as activities, one after another in the order the machine asked for them.
+ * side effects it returns as activities, in lanes (lanes.ts): what Microsoft waits on starts at once,
+ * access changes stay in order among themselves, informational hooks and reads of Microsoft queue apart,
+ * and a failing hook holds its lane for a bounded time only.
+ *
+ * Facts come from Microsoft: the subscription is read with Get Subscription when the workflow starts
+ * (unless the starter read it from Microsoft itself: Resolve, List), never taken from a webhook's body.
+ *
+ * Runs recorded before convergence and lanes (no `CONVERGENCE_PATCH` marker in their history) replay on
+ * the path they took then: edges applied as delivered, effects one after another. Such a run, once live on
+ * this code, continues as new at its next idle moment and carries on converging.
  * @module
  */
 import * as wf from '@temporalio/workflow'
@@ -26,17 +35,18 @@ import {
   type SubscriptionView,
 } from '../machines/subscription/index.ts'
 import type { Activities } from '../activities/index.ts'
-import { perform, type EffectSettings } from './effects.ts'
+import { messageOf, perform, type EffectResult, type EffectSettings } from './effects.ts'
+import { LANE_OF, type Lane } from './lanes.ts'
 import { upsertSearchable } from './searchable.ts'
 
 export interface SubscriptionWorkflowInput {
   subscriptionId: string
-  /** Microsoft's subscription when the starter had it (landing page, webhook); read with Get Subscription otherwise. */
+  /** Microsoft's subscription when the starter read it from Microsoft (Resolve, List); Get Subscription otherwise. */
   subscription?: SubscriptionFacts
   origin: 'purchase' | 'adoption'
   settings: EffectSettings & { retentionDays: number }
   /** Set by continue-as-new: the machine's state, the events kept for later, the recent decisions. */
-  carried?: { state: PersistedState; decisions: Decision[] }
+  carried?: { state: PersistedState; decisions: Decision[]; inbox?: SubscriptionEvent[] }
 }
 
 export interface VendorRequestResult {
@@ -70,6 +80,10 @@ export const changePlanUpdate = wf.defineUpdate<VendorRequestResult, [{ planId: 
 export const changeQuantityUpdate = wf.defineUpdate<VendorRequestResult, [{ quantity: number }]>('changeQuantity')
 export const cancelUpdate = wf.defineUpdate<VendorRequestResult, []>('cancel')
 
+/** Marks runs that converge on Microsoft's state and run effects in lanes (see the module comment). */
+export const CONVERGENCE_PATCH = 'converge-on-microsoft-and-lanes'
+const CONVERGENCE_ROLLOUT_PATCH = 'converge-on-microsoft-rollout'
+
 const MAX_DECISIONS = 200
 const { getSubscription } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -77,11 +91,14 @@ const { getSubscription } = wf.proxyActivities<Activities>({
 })
 
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionOutput> {
-  const inbox: SubscriptionEvent[] = []
+  const converge = wf.patched(CONVERGENCE_PATCH)
+  const inbox: SubscriptionEvent[] = [...(input.carried?.inbox ?? [])]
   const refused = new Map<string, string>()
-  let state: DriverState | undefined = input.carried && restore(input.carried.state)
+  let state: DriverState | undefined = input.carried && restore(input.carried.state, converge)
   let decisions: Decision[] = input.carried?.decisions ?? []
-  let effects = Promise.resolve()
+  const lanes = new Map<Lane | 'serial', Promise<void>>()
+  /** Hooks retried in the background after holding their lane too long, by lane, oldest first. */
+  const background = new Map<Lane, { hook: string; scope: wf.CancellationScope }[]>()
   let inFlight = 0
 
   const receive = (event: SubscriptionEvent) => void inbox.push(event)
@@ -121,22 +138,31 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
   if (!state) {
     const subscription = input.subscription ?? (await getSubscription(input.subscriptionId))
-    state = apply(start({ subscription, retentionDays: input.settings.retentionDays, origin: input.origin }, now()))
+    if (subscription.id !== input.subscriptionId) {
+      throw wf.ApplicationFailure.nonRetryable(
+        `Microsoft answered subscription ${subscription.id} for ${input.subscriptionId}`,
+        'SubscriptionMismatch',
+      )
+    }
+    state = apply(
+      start({ subscription, retentionDays: input.settings.retentionDays, origin: input.origin, converge }, now()),
+    )
   }
-  upsertSearchable(state.snapshot)
+  upsertSearchable(state.snapshot, failingHooks())
 
   while (state.snapshot.status !== 'done') {
     await wf.condition(() => inbox.length > 0 || readyToContinueAsNew())
     const event = inbox.shift()
-    if (!event) {
+    if (!event || (!converge && idle() && wf.patched(CONVERGENCE_ROLLOUT_PATCH))) {
+      if (event) inbox.unshift(event)
       return wf.continueAsNew<typeof subscriptionWorkflow>({
         ...input,
         subscription: undefined,
-        carried: { state: persist(state), decisions },
+        carried: { state: persist(state), decisions, inbox },
       })
     }
     state = apply(dispatch(state, event, now()))
-    upsertSearchable(state.snapshot)
+    upsertSearchable(state.snapshot, failingHooks())
   }
   // Final: let the last effects (deprovision) and any waiting vendor request finish first.
   await wf.condition(() => inFlight === 0 && wf.allHandlersFinished())
@@ -151,21 +177,76 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     return step
   }
 
+  /** Queues an effect in its lane (one serial lane for runs recorded before lanes). */
   function run(effect: SideEffect) {
+    const lane = converge ? LANE_OF[effect.type] : 'serial'
     inFlight++
-    effects = effects
-      .then(() => perform(effect, input.settings))
-      .then(({ event, note }) => {
-        if (note) {
-          const step = state ? stepOf(state.snapshot) : ''
-          decisions = [
-            ...decisions,
-            { at: now(), event: effect.type, from: step, to: step, outcome: 'failed', reason: note, effects: [] },
-          ]
-        }
-        if (event) inbox.push(event)
+    const queued = lane === 'now' ? Promise.resolve() : (lanes.get(lane) ?? Promise.resolve())
+    const done = queued
+      .then(() => perform(effect, input.settings, converge))
+      .then((result) => {
+        settle(effect.type, result)
+        if (lane === 'serial' || lane === 'now') return
+        if (result.retryInBackground) retryInBackground(lane, effect.type, result.retryInBackground)
+        else if (!result.note) supersede(lane)
       })
       .finally(() => inFlight--)
+    if (lane !== 'now') lanes.set(lane, done)
+  }
+
+  function settle(effectType: string, { event, note }: EffectResult) {
+    if (note) record(effectType, note)
+    if (event) inbox.push(event)
+  }
+
+  /** A hook that held its lane too long goes on retrying without blocking what follows it. */
+  function retryInBackground(lane: Lane, hook: string, retry: () => Promise<EffectResult>) {
+    const scope = new wf.CancellationScope()
+    const entry = { hook, scope }
+    background.set(lane, [...(background.get(lane) ?? []), entry])
+    inFlight++
+    upsertSearchable(state!.snapshot, failingHooks())
+    void scope
+      .run(retry)
+      .then(
+        (result) => settle(hook, { ...result, note: result.note ?? `vendor hook ${hook} landed after retries` }),
+        (err: unknown) =>
+          record(
+            hook,
+            wf.isCancellation(err)
+              ? `vendor hook ${hook} no longer retried: a later access change landed and carries the current state`
+              : messageOf(err),
+          ),
+      )
+      .finally(() => {
+        background.set(
+          lane,
+          (background.get(lane) ?? []).filter((e) => e !== entry),
+        )
+        inFlight--
+        upsertSearchable(state!.snapshot, failingHooks())
+      })
+  }
+
+  /** A later change of the same lane landed: it carries the subscription's whole state, so older retries stop. */
+  function supersede(lane: Lane) {
+    for (const { scope } of background.get(lane) ?? []) scope.cancel()
+  }
+
+  function failingHooks(): string[] {
+    return [...background.values()].flat().map((e) => e.hook)
+  }
+
+  function record(effectType: string, reason: string) {
+    const step = state ? stepOf(state.snapshot) : ''
+    decisions = [
+      ...decisions,
+      { at: now(), event: effectType, from: step, to: step, outcome: 'failed' as const, reason, effects: [] },
+    ].slice(-MAX_DECISIONS)
+  }
+
+  function idle() {
+    return inFlight === 0 && wf.allHandlersFinished()
   }
 
   /** Update validator: refusing here writes nothing to the history and tells the caller why. */
@@ -191,7 +272,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   }
 
   function readyToContinueAsNew() {
-    return wf.workflowInfo().continueAsNewSuggested && inFlight === 0 && wf.allHandlersFinished()
+    return wf.workflowInfo().continueAsNewSuggested && idle()
   }
 }
 

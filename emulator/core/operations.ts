@@ -5,7 +5,8 @@
  * - customer ChangePlan/ChangeQuantity and Reinstate: `InProgress` with a webhook showing the subscription
  *   as it still is; the publisher PATCHes `Success`/`Failure`, or after `autoAcceptMs` it is "automatically
  *   patched as Success";
- * - notify-only (Subscribe, Suspend, Renew, Unsubscribe): applied at once, `Succeeded`, then the webhook.
+ * - notify-only (Subscribe, Suspend, Renew, Unsubscribe, and Reinstate unless `reinstateAwaitsAnswer`):
+ *   applied at once, `Succeeded`, then the webhook.
  * @module
  */
 import { randomUUID } from 'node:crypto'
@@ -151,7 +152,10 @@ export function createOperations(ctx: CoreContext) {
     },
 
     /** A notify-only event: applied at once, then announced with the subscription as it now is. */
-    complete(subscription: Subscription, action: 'Subscribe' | 'Suspend' | 'Renew' | 'Unsubscribe' | 'Transfer') {
+    complete(
+      subscription: Subscription,
+      action: 'Subscribe' | 'Suspend' | 'Reinstate' | 'Renew' | 'Unsubscribe' | 'Transfer',
+    ) {
       const operation = create(subscription, action, 'Azure')
       finish(operation, 'Succeeded')
       ctx.notify(operation)

@@ -43,12 +43,19 @@ export interface SubscriptionContext {
   requests: VendorRequest[]
   /** A Reinstate being decided; `open` while Microsoft still waits on it (InProgress), so it gets an answer. */
   reinstatement?: { operationId?: string; open?: boolean }
-  provisioningReference?: string
   failure?: { step: 'provision' | 'activate'; message: string; at?: string }
   /** Microsoft operation ids already applied or settled, newest last: a repeated webhook changes nothing. */
   operations: string[]
   /** Microsoft `timeStamp` of the latest plan/quantity change applied: an older one arriving late is stale. */
   lastChangeAt?: string
+  /**
+   * Converges on Microsoft's state: a webhook that changes status, plan or seats is a hint to read the
+   * subscription (Get Subscription) and move to what Microsoft says now, whatever the order of delivery.
+   * False only for runs recorded before convergence existed, which replay the edges they took then.
+   */
+  converge: boolean
+  /** Microsoft's view differed while the subscription was busy: read it again once it is idle. */
+  resyncDue?: boolean
   unsubscribedAt?: string
   retainUntil?: string
 }
@@ -65,6 +72,8 @@ export interface SubscriptionInput {
   origin: 'purchase' | 'adoption'
   /** When the subscription was first seen (set by the driver). */
   startedAt?: string
+  /** See `SubscriptionContext.converge`; true unless the workflow replays a run from before it. */
+  converge?: boolean
 }
 
 const MAX_OPERATIONS = 500

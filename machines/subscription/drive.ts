@@ -45,20 +45,23 @@ export interface Step extends DriverState {
   decisions: Decision[]
 }
 
-const SIDE_EFFECTS = new Set<string>([
-  'provision',
-  'activate',
-  'decideChange',
-  'acknowledgeOperation',
-  'acknowledgeReinstatement',
-  'applyChange',
-  'requestChange',
-  'requestCancellation',
-  'suspendAccess',
-  'decideReinstatement',
-  'deprovision',
-  'notify',
-] satisfies (keyof ActionParams)[])
+/** Every side effect the machine declares; the compiler checks this list against `ActionParams` both ways. */
+const SIDE_EFFECTS: Record<keyof ActionParams, true> = {
+  provision: true,
+  activate: true,
+  decideChange: true,
+  acknowledgeOperation: true,
+  acknowledgeReinstatement: true,
+  applyChange: true,
+  requestChange: true,
+  requestCancellation: true,
+  suspendAccess: true,
+  decideReinstatement: true,
+  deprovision: true,
+  notify: true,
+  resync: true,
+}
+const isSideEffect = (type: string): type is keyof ActionParams => Object.hasOwn(SIDE_EFFECTS, type)
 
 const MAX_DEFERRED = 20
 
@@ -92,16 +95,35 @@ export function persist({ snapshot, deferred }: DriverState): PersistedState {
   return { value: snapshot.value, context: snapshot.context, deferred }
 }
 
-export function restore(persisted: PersistedState): DriverState {
-  const snapshot = subscriptionMachine.resolveState({ value: persisted.value, context: persisted.context })
+/**
+ * The machine's state from a persisted one. `converge` is the workflow's choice for this run (see
+ * `SubscriptionContext.converge`). Steps of earlier versions are mapped to today's: a customer change is
+ * no longer a state of its own (`subscribed.deciding`/`acknowledging` are `subscribed.idle` with
+ * `context.change`).
+ */
+export function restore(persisted: PersistedState, converge: boolean): DriverState {
+  const value = isOpenChangeStep(persisted.value) ? { subscribed: 'idle' } : persisted.value
+  const snapshot = subscriptionMachine.resolveState({ value, context: { ...persisted.context, converge } })
   return { snapshot, deferred: persisted.deferred }
 }
 
-/** The state path, e.g. `subscribed.deciding`: the lifecycle step operators see. */
+const isOpenChangeStep = (value: unknown) =>
+  typeof value === 'object' &&
+  value !== null &&
+  ['deciding', 'acknowledging'].includes((value as { subscribed?: string }).subscribed ?? '')
+
+/**
+ * The lifecycle step operators see, e.g. `subscribed.idle`: the state path, except that `subscribed.idle`
+ * reads `subscribed.deciding` while the vendor decides a customer change and `subscribed.acknowledging`
+ * while its answer goes to Microsoft (the names operators filter on; see the note atop machine.ts).
+ */
 export function stepOf(snapshot: SubscriptionSnapshot): string {
   const path = (value: unknown): string[] =>
     typeof value === 'string' ? [value] : Object.entries(value as object).flatMap(([k, v]) => [k, ...path(v)])
-  return path(snapshot.value).join('.')
+  const step = path(snapshot.value).join('.')
+  const { change } = snapshot.context
+  if (step !== 'subscribed.idle' || !change) return step
+  return change.accept === undefined ? 'subscribed.deciding' : 'subscribed.acknowledging'
 }
 
 function apply(state: DriverState, event: SubscriptionEvent, at: string): Step {
@@ -199,5 +221,5 @@ function replayDeferred(step: Step, at: string): Step {
 }
 
 function sideEffects(actions: { type: string; params?: unknown }[]): SideEffect[] {
-  return actions.filter((a) => SIDE_EFFECTS.has(a.type)).map((a) => ({ type: a.type, params: a.params }) as SideEffect)
+  return actions.filter((a) => isSideEffect(a.type)).map((a) => ({ type: a.type, params: a.params }) as SideEffect)
 }

@@ -16,19 +16,18 @@ interface Stamped {
   at?: string
 }
 
-/** A Microsoft operation delivered by webhook (or found by reconciliation), verified with Get Operation. */
+/**
+ * A Microsoft operation delivered by webhook (or found by reconciliation). Every field comes from Get
+ * Operation, Microsoft's answer, never from the webhook's body: a body is only a hint to go and ask.
+ */
 interface OperationEvent extends Stamped {
   operationId: string
   /** Microsoft's status of the operation as Get Operation reported it. */
   status: OperationStatus
-  /** `operationRequestSource`: `Azure` (customer, CSP, Microsoft) is `customer`; `Partner` is `vendor`. */
-  source: 'customer' | 'vendor'
   /** Microsoft's `timeStamp` of the operation; orders changes that arrive out of order. */
   timeStamp?: string
   /** When the webhook reached the service: the 10-second decision window counts from here. */
   receivedAt: string
-  /** The subscription as Microsoft sent it with the webhook, when it did. */
-  subscription?: SubscriptionFacts
 }
 
 export type MarketplaceEvent =
@@ -37,7 +36,8 @@ export type MarketplaceEvent =
   | (OperationEvent & { type: 'Suspend' })
   | (OperationEvent & { type: 'Reinstate' })
   | (OperationEvent & { type: 'Renew' })
-  | (OperationEvent & { type: 'Unsubscribe' })
+  /** With the plan and seats the subscription ended on, as the operation reports them. */
+  | (OperationEvent & { type: 'Unsubscribe'; planId?: string; quantity?: number })
   | (OperationEvent & { type: 'Subscribe' })
   /** An action this service does not know (Microsoft adds them); recorded, never applied. */
   | (OperationEvent & { type: 'operation.unknown'; action: string })

@@ -1,17 +1,33 @@
 /**
  * The lifecycle of one SaaS subscription: PendingFulfillmentStart → Subscribed ⇄ Suspended → Unsubscribed,
- * with the steps in between (provisioning, activating, a change being decided, a vendor request at
- * Microsoft) and failure states an operator can retry or cancel.
+ * with the steps in between (provisioning, activating, a vendor request at Microsoft, a reinstatement being
+ * decided) and failure states an operator can retry or cancel. The diagram is in `machine.md` beside this
+ * file (generated from this machine by `npm run diagram`; a test fails when it is stale).
  *
- * Pure: no Temporal, no I/O, no clock. The workflow feeds it events through `transition()` and runs the
- * side effects it returns (`provision`, `activate`, `acknowledgeOperation`, …, see `ActionParams`) as
- * activities. Rules follow Microsoft's contract: only Subscribed can change or be suspended, only
- * Suspended can be reinstated, Unsubscribed is final. An event a state does not accept has no transition
- * here, so `snapshot.can(event)` is false and the driver (drive.ts) records it as ignored or keeps it
- * for a later state.
+ * Pure: no Temporal, no I/O, no clock. The workflow feeds it events through the driver (drive.ts) and runs
+ * the side effects it returns (`provision`, `activate`, `acknowledgeOperation`, …, see `ActionParams`) as
+ * activities. Rules follow Microsoft's contract (docs/marketplace-contract.md §4–5): only Subscribed can
+ * change or be suspended, only Suspended can be reinstated, Unsubscribed is final. An event a state does
+ * not accept has no transition here, so `snapshot.can(event)` is false and the driver records it as ignored
+ * or keeps it for a later state. This machine alone decides whether an event applies.
+ *
+ * Two rules shape it:
+ * - **Microsoft is the source of truth.** A webhook that changes status, plan or seats is a hint: the
+ *   machine asks for `resync` (Get Subscription) and moves to what Microsoft says now (`status.observed`),
+ *   so a late, older operation changes nothing and any order of delivery ends in Microsoft's state.
+ * - **A customer change is decided whatever the state.** ChangePlan/ChangeQuantity arrive `InProgress` and
+ *   Microsoft waits 10 seconds for the answer: they are handled at the root (`context.change`), never
+ *   queued behind the lifecycle. While one is open, `subscribed.idle` is shown as `subscribed.deciding` /
+ *   `subscribed.acknowledging` (see `stepOf`).
+ *
+ * STATE NAMES ARE A PUBLIC CONTRACT. The step (`stepOf`: `subscribed.idle`, `provisioningFailed`, …) is
+ * written to Temporal as the `SaasStep` search attribute, returned by the API and typed by operators into
+ * the Temporal UI; persisted snapshots carry state paths across continue-as-new. To rename a state: keep
+ * accepting the old path in `restore()` (drive.ts) and map it to the new one, say so in the README's list
+ * of steps, and keep the old name in `stepOf` until saved queries have moved.
  * @module
  */
-import { and, assign, setup } from 'xstate'
+import { and, assign, not, setup } from 'xstate'
 import {
   finishRequest,
   isEffective,
@@ -33,6 +49,7 @@ import {
   isConfirmedChange,
   isStaleConfirmedChange,
   matchesRequest,
+  observedDifference,
   observedDrift,
   pendingChangeOf,
   requestedChange,
@@ -55,6 +72,7 @@ const operationIdOf = (event: SubscriptionEvent) => ('operationId' in event ? ev
 const requestIdOf = (event: SubscriptionEvent) => ('requestId' in event ? event.requestId : undefined)
 const statusOf = (event: SubscriptionEvent) => ('status' in event ? event.status : undefined)
 const observed = (event: SubscriptionEvent) => (event.type === 'status.observed' ? event.subscription : undefined)
+const isOpen = (event: SubscriptionEvent) => statusOf(event) === 'InProgress' || statusOf(event) === 'NotStarted'
 
 type Origin = { from: VendorRequest['from'] }
 
@@ -66,6 +84,7 @@ export const subscriptionMachine = setup({
     output: {} as SubscriptionOutput,
   },
   actions: {
+    // Side effects, run by the workflow as activities (workflows/effects.ts).
     provision: declare<ActionParams['provision']>(),
     activate: declare<ActionParams['activate']>(),
     decideChange: declare<ActionParams['decideChange']>(),
@@ -78,15 +97,28 @@ export const subscriptionMachine = setup({
     decideReinstatement: declare<ActionParams['decideReinstatement']>(),
     deprovision: declare<ActionParams['deprovision']>(),
     notify: declare<ActionParams['notify']>(),
+    resync: declare<ActionParams['resync']>(),
 
+    // Context updates.
     /** Keeps the operation id, so the same webhook delivered again changes nothing. */
     rememberOperation: assign(({ context, event }) => ({
       operations: rememberOperation(context, operationIdOf(event)),
     })),
+    /** Who the buyer is; kept when they come back to the landing page later ("Manage account"). */
+    rememberBuyer: assign(({ context, event }) => ({
+      buyer: event.type === 'buyer.confirmed' ? event.buyer : context.buyer,
+    })),
     takeObservedFacts: assign(({ context, event }) => ({
       subscription: mergeFacts(context.subscription, observed(event)),
     })),
+    /** Microsoft's view differed while a step was under way: read it again once the subscription rests. */
+    markResyncDue: assign(({ context, event }) => ({
+      subscription: mergeFacts(context.subscription, observed(event)),
+      resyncDue: true,
+    })),
+    clearResyncDue: assign({ resyncDue: undefined }),
     markSubscribed: assign(({ context }) => ({ subscription: withStatus(context, 'Subscribed') })),
+    markSuspended: assign(({ context }) => ({ subscription: withStatus(context, 'Suspended') })),
     clearFailure: assign({ failure: undefined }),
     recordFailure: assign(({ event }, params: { step: 'provision' | 'activate' }) => ({
       failure: { step: params.step, message: 'message' in event ? event.message : 'failed', at: event.at },
@@ -97,6 +129,17 @@ export const subscriptionMachine = setup({
       const { planId, quantity } = update.subscription
       return { ...update, subscription: { ...mergeFacts(context.subscription, observed(event)), planId, quantity } }
     }),
+    /** The plan and seats the subscription ended on, from the Unsubscribe operation. */
+    takeFinalPlan: assign(({ context, event }) => ({
+      subscription:
+        event.type === 'Unsubscribe'
+          ? {
+              ...context.subscription,
+              planId: event.planId ?? context.subscription.planId,
+              quantity: event.quantity ?? context.subscription.quantity,
+            }
+          : context.subscription,
+    })),
     startChange: assign(({ event }) => ({ change: pendingChangeOf(event) })),
     recordDecision: assign(({ context, event }) => ({
       change:
@@ -112,6 +155,12 @@ export const subscriptionMachine = setup({
       operations: rememberOperation(context, context.change?.operationId),
       change: undefined,
     })),
+    startReinstatement: assign(({ event }) => ({
+      reinstatement: { operationId: operationIdOf(event), open: isOpen(event) },
+    })),
+    /** Microsoft reinstated it already (observed Subscribed): nothing is left to answer. */
+    startObservedReinstatement: assign({ reinstatement: {} }),
+    endReinstatement: assign({ reinstatement: undefined }),
     startRequest: assign(({ context, event }, params: { kind: VendorRequest['kind'] } & Origin) => ({
       request: {
         // Cancellations the machine starts itself (a refused reinstatement) get an id unique to the moment.
@@ -138,6 +187,18 @@ export const subscriptionMachine = setup({
       }),
       operations: rememberOperation(context, operationIdOf(event)),
     })),
+    close: assign(({ context, event }) => ({
+      subscription: withStatus(context, 'Unsubscribed'),
+      change: undefined,
+      reinstatement: undefined,
+      resyncDue: undefined,
+      ...retention(context, event.at),
+      // A vendor request still open ends here: a cancellation got what it asked for, a change did not.
+      ...(context.request &&
+        finishRequest(context, context.request.kind === 'cancel' ? 'succeeded' : 'failed', {
+          message: context.request.kind === 'cancel' ? undefined : 'the subscription was cancelled',
+        })),
+    })),
   },
   guards: {
     /** A Microsoft operation not seen before that happened (not Failed/Conflict). */
@@ -146,9 +207,15 @@ export const subscriptionMachine = setup({
     /** A Microsoft operation not seen before that failed: remembered, nothing else changes. */
     ineffective: ({ context, event }) =>
       'operationId' in event && 'status' in event && isNewOperation(context, event) && !isEffective(event),
+    /** Microsoft still waits for an answer to this operation (InProgress). */
+    open: ({ event }) => isOpen(event),
+    /** See `SubscriptionContext.converge`. */
+    converging: ({ context }) => context.converge,
+    resyncDue: ({ context }) => !!context.resyncDue,
     observedUnsubscribed: ({ event }) => observed(event)?.saasSubscriptionStatus === 'Unsubscribed',
     observedSubscribed: ({ event }) => observed(event)?.saasSubscriptionStatus === 'Subscribed',
     observedSuspended: ({ event }) => observed(event)?.saasSubscriptionStatus === 'Suspended',
+    observedDifference,
     activatedByMicrosoft: ({ context }) => context.subscription.saasSubscriptionStatus === 'Subscribed',
     adopted: ({ context }, params: { status: 'Subscribed' | 'Suspended' }) =>
       context.origin === 'adoption' && context.subscription.saasSubscriptionStatus === params.status,
@@ -158,13 +225,13 @@ export const subscriptionMachine = setup({
     staleConfirmedChange: isStaleConfirmedChange,
     drifted: observedDrift,
     /** Settles the customer change being decided or acknowledged (same operation id). */
-    forPendingChange: ({ context, event }) => operationIdOf(event) === context.change?.operationId,
+    forPendingChange: ({ context, event }) => !!context.change && operationIdOf(event) === context.change.operationId,
     /** The webhook of the pending change redelivered with Microsoft's final status. */
     finalForPendingChange: ({ context, event }) =>
-      operationIdOf(event) === context.change?.operationId &&
-      !['InProgress', 'NotStarted'].includes(statusOf(event) ?? ''),
+      !!context.change && operationIdOf(event) === context.change.operationId && !isOpen(event),
+    noPendingChange: ({ context }) => !context.change,
     succeeded: ({ event }) => statusOf(event) === 'Succeeded',
-    forRequest: ({ context, event }) => requestIdOf(event) === context.request?.requestId,
+    forRequest: ({ context, event }) => !!context.request && requestIdOf(event) === context.request.requestId,
     requestFrom: ({ context }, params: Origin) => context.request?.from === params.from,
     confirmsRequest: matchesRequest,
     newPlan: ({ context, event }) => event.type === 'vendor.changePlan' && event.planId !== context.subscription.planId,
@@ -178,6 +245,7 @@ export const subscriptionMachine = setup({
   },
 }).createMachine({
   id: 'subscription',
+  description: 'One SaaS subscription, from purchase to cancellation, as Microsoft and the vendor see it.',
   context: ({ input }) => ({
     subscription: input.subscription,
     origin: input.origin,
@@ -185,6 +253,7 @@ export const subscriptionMachine = setup({
     retentionDays: input.retentionDays,
     operations: [],
     requests: [],
+    converge: input.converge ?? true,
   }),
   initial: 'routing',
   output: ({ context }) => ({
@@ -193,25 +262,105 @@ export const subscriptionMachine = setup({
     unsubscribedAt: context.unsubscribedAt,
     retainUntil: context.retainUntil,
   }),
-  // Shared by every active state; a state's own handlers for the same event come first.
+  // Shared by every state that is not final; a state's own handlers for the same event come first.
   on: {
     Unsubscribe: [
-      { guard: 'effective', target: '.unsubscribed', actions: 'rememberOperation' },
+      { guard: 'effective', target: '.unsubscribed', actions: ['rememberOperation', 'takeFinalPlan'] },
       { guard: 'ineffective', actions: 'rememberOperation' },
     ],
-    // The buyer may come back to the landing page later ("Manage account"): who they are is kept.
-    'buyer.confirmed': { actions: assign({ buyer: ({ event }) => event.buyer }) },
-    'status.observed': [{ guard: 'observedUnsubscribed', target: '.unsubscribed' }, { actions: 'takeObservedFacts' }],
-    ChangePlan: { guard: 'ineffective', actions: 'rememberOperation' },
-    ChangeQuantity: { guard: 'ineffective', actions: 'rememberOperation' },
+    'buyer.confirmed': { actions: 'rememberBuyer' },
+    // A customer's change is decided and answered inside Microsoft's window whatever the lifecycle does.
+    ChangePlan: [
+      {
+        guard: 'changeToDecide',
+        actions: [
+          'startChange',
+          {
+            type: 'decideChange',
+            params: ({ context }) => ({ subscription: context.subscription, change: context.change! }),
+          },
+        ],
+      },
+      // Microsoft already settled the open change (its window passed): its word stands.
+      {
+        guard: and(['finalForPendingChange', 'succeeded']),
+        actions: [{ type: 'applyChange', params: applyChangeParams.pending }, 'takePendingChange'],
+      },
+      { guard: 'finalForPendingChange', actions: 'dropPendingChange' },
+      // Completed at Microsoft before it reached here (late webhook): read what Microsoft has now.
+      {
+        guard: and(['confirmedChange', 'converging']),
+        actions: [
+          'rememberOperation',
+          {
+            type: 'resync',
+            params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'ChangePlan' }),
+          },
+        ],
+      },
+      // Older than the change applied last: delivered out of order, it must not overwrite it.
+      { guard: 'staleConfirmedChange', actions: 'rememberOperation' },
+      { guard: 'ineffective', actions: 'rememberOperation' },
+    ],
+    ChangeQuantity: [
+      {
+        guard: 'changeToDecide',
+        actions: [
+          'startChange',
+          {
+            type: 'decideChange',
+            params: ({ context }) => ({ subscription: context.subscription, change: context.change! }),
+          },
+        ],
+      },
+      {
+        guard: and(['finalForPendingChange', 'succeeded']),
+        actions: [{ type: 'applyChange', params: applyChangeParams.pending }, 'takePendingChange'],
+      },
+      { guard: 'finalForPendingChange', actions: 'dropPendingChange' },
+      {
+        guard: and(['confirmedChange', 'converging']),
+        actions: [
+          'rememberOperation',
+          {
+            type: 'resync',
+            params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'ChangeQuantity' }),
+          },
+        ],
+      },
+      { guard: 'staleConfirmedChange', actions: 'rememberOperation' },
+      { guard: 'ineffective', actions: 'rememberOperation' },
+    ],
+    'change.decided': {
+      guard: 'forPendingChange',
+      actions: [
+        'recordDecision',
+        {
+          type: 'acknowledgeOperation',
+          params: ({ context }) => ({ subscriptionId: context.subscription.id, change: context.change! }),
+        },
+      ],
+    },
+    'operation.settled': [
+      {
+        guard: and(['forPendingChange', 'succeeded']),
+        actions: [{ type: 'applyChange', params: applyChangeParams.pending }, 'takePendingChange'],
+      },
+      { guard: 'forPendingChange', actions: 'dropPendingChange' },
+    ],
+    'status.observed': [
+      { guard: 'observedUnsubscribed', target: '.unsubscribed' },
+      { guard: 'observedDifference', actions: 'markResyncDue' },
+      { actions: 'takeObservedFacts' },
+    ],
     Suspend: { guard: 'ineffective', actions: 'rememberOperation' },
     Reinstate: { guard: 'ineffective', actions: 'rememberOperation' },
     Renew: { guard: 'ineffective', actions: 'rememberOperation' },
     Subscribe: { guard: 'ineffective', actions: 'rememberOperation' },
   },
   states: {
-    /** Starts where Microsoft says the subscription is (see `SubscriptionInput.origin`). */
     routing: {
+      description: 'Starts where Microsoft says the subscription is (see `SubscriptionInput.origin`).',
       always: [
         { guard: 'unsubscribedAlready', target: 'unsubscribed' },
         { guard: { type: 'adopted', params: { status: 'Suspended' } }, target: 'suspended' },
@@ -220,29 +369,34 @@ export const subscriptionMachine = setup({
       ],
     },
 
-    /** Purchased; waiting for the buyer to confirm on the landing page, or for Microsoft's `Subscribe`. */
     awaitingBuyer: {
+      description:
+        'PendingFulfillmentStart: purchased; waiting for the buyer to confirm on the landing page, or for Microsoft to activate it itself (Subscribe).',
       on: {
-        'buyer.confirmed': { target: 'provisioning', actions: assign({ buyer: ({ event }) => event.buyer }) },
+        'buyer.confirmed': { target: 'provisioning', actions: 'rememberBuyer' },
         Subscribe: { guard: 'effective', target: 'provisioning', actions: ['rememberOperation', 'markSubscribed'] },
         'status.observed': [
           { guard: 'observedUnsubscribed', target: 'unsubscribed' },
           { guard: 'observedSubscribed', target: 'provisioning', actions: ['takeObservedFacts', 'markSubscribed'] },
           { actions: 'takeObservedFacts' },
         ],
-        'vendor.cancel': cancel('awaitingBuyer'),
+        'vendor.cancel': {
+          target: 'cancelling',
+          actions: { type: 'startRequest', params: { kind: 'cancel', from: 'awaitingBuyer' } },
+        },
       },
     },
 
-    /** The vendor sets the customer up (hook `provision`), now or later (`provisioning.pending`). */
     provisioning: {
+      description:
+        'The vendor sets the customer up (hook `provision`), now or later (`provisioning.pending`, reported through the API).',
       entry: [
         'clearFailure',
         { type: 'provision', params: ({ context }) => ({ subscription: context.subscription, buyer: context.buyer }) },
       ],
       on: {
         'provisioning.completed': [{ guard: 'activatedByMicrosoft', target: 'subscribed' }, { target: 'activating' }],
-        'provisioning.pending': { actions: assign({ provisioningReference: ({ event }) => event.reference }) },
+        'provisioning.pending': {},
         'provisioning.failed': {
           target: 'provisioningFailed',
           actions: { type: 'recordFailure', params: { step: 'provision' } },
@@ -258,9 +412,13 @@ export const subscriptionMachine = setup({
     },
 
     provisioningFailed: {
+      description: 'The vendor could not set the customer up; an operator retries or cancels.',
       on: {
         retry: 'provisioning',
-        'vendor.cancel': cancel('provisioningFailed'),
+        'vendor.cancel': {
+          target: 'cancelling',
+          actions: { type: 'startRequest', params: { kind: 'cancel', from: 'provisioningFailed' } },
+        },
         // Microsoft activated it meanwhile: after a retry the provisioning must not call Activate again.
         Subscribe: { guard: 'effective', actions: ['rememberOperation', 'markSubscribed'] },
         'status.observed': [
@@ -271,8 +429,8 @@ export const subscriptionMachine = setup({
       },
     },
 
-    /** Tells Microsoft the customer is ready (Activate); billing starts when it succeeds. */
     activating: {
+      description: 'Tells Microsoft the customer is ready (Activate); billing starts when it succeeds.',
       entry: [
         'clearFailure',
         {
@@ -291,62 +449,149 @@ export const subscriptionMachine = setup({
           actions: { type: 'recordFailure', params: { step: 'activate' } },
         },
         Subscribe: { guard: 'effective', target: 'subscribed', actions: 'rememberOperation' },
-        'status.observed': observedWhileActivating(),
+        'status.observed': [
+          { guard: 'observedUnsubscribed', target: 'unsubscribed' },
+          { guard: 'observedSubscribed', target: 'subscribed', actions: 'takeObservedFacts' },
+          { actions: 'takeObservedFacts' },
+        ],
       },
     },
 
     activationFailed: {
+      description: 'Microsoft refused the activation; an operator retries or cancels.',
       on: {
         retry: 'activating',
         Subscribe: { guard: 'effective', target: 'subscribed', actions: 'rememberOperation' },
-        'vendor.cancel': cancel('activationFailed'),
-        'status.observed': observedWhileActivating(),
+        'vendor.cancel': {
+          target: 'cancelling',
+          actions: { type: 'startRequest', params: { kind: 'cancel', from: 'activationFailed' } },
+        },
+        'status.observed': [
+          { guard: 'observedUnsubscribed', target: 'unsubscribed' },
+          { guard: 'observedSubscribed', target: 'subscribed', actions: 'takeObservedFacts' },
+          { actions: 'takeObservedFacts' },
+        ],
       },
     },
 
     subscribed: {
+      description: 'Subscribed: active and billed. Customer changes are decided at the root, in any step.',
       initial: 'idle',
       entry: ['markSubscribed', 'clearFailure'],
       states: {
         idle: {
+          description:
+            'Nothing under way at Microsoft for the vendor. Shown as `subscribed.deciding` / `subscribed.acknowledging` while a customer change is open.',
+          always: {
+            guard: 'resyncDue',
+            actions: [
+              'clearResyncDue',
+              {
+                type: 'resync',
+                params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'settled' }),
+              },
+            ],
+          },
           on: {
-            ChangePlan: customerChange(),
-            ChangeQuantity: customerChange(),
-            Suspend: { guard: 'effective', target: '#subscription.suspended', actions: 'rememberOperation' },
-            Renew: {
-              guard: 'effective',
-              actions: [
-                'rememberOperation',
-                assign(({ context, event }) => ({
-                  subscription:
-                    event.type === 'Renew' && event.subscription
-                      ? { ...context.subscription, term: event.subscription.term }
-                      : context.subscription,
-                })),
-                {
-                  type: 'notify',
-                  params: ({ context, event }) => ({
-                    event: 'Renew',
-                    subscription: context.subscription,
-                    operationId: operationIdOf(event),
-                  }),
-                },
-              ],
-            },
+            Suspend: [
+              {
+                guard: and(['effective', 'converging']),
+                actions: [
+                  'rememberOperation',
+                  {
+                    type: 'resync',
+                    params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'Suspend' }),
+                  },
+                ],
+              },
+              { guard: 'effective', target: '#subscription.suspended', actions: 'rememberOperation' },
+            ],
+            Renew: [
+              {
+                guard: and(['effective', 'converging']),
+                actions: [
+                  'rememberOperation',
+                  {
+                    type: 'notify',
+                    params: ({ context, event }) => ({
+                      event: 'Renew',
+                      subscription: context.subscription,
+                      operationId: operationIdOf(event),
+                    }),
+                  },
+                  {
+                    type: 'resync',
+                    params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'Renew' }),
+                  },
+                ],
+              },
+              {
+                guard: 'effective',
+                actions: [
+                  'rememberOperation',
+                  {
+                    type: 'notify',
+                    params: ({ context, event }) => ({
+                      event: 'Renew',
+                      subscription: context.subscription,
+                      operationId: operationIdOf(event),
+                    }),
+                  },
+                ],
+              },
+            ],
             Subscribe: { guard: 'effective', actions: 'rememberOperation' },
-            // Already reinstated (a subscription adopted after the fact); an InProgress one is kept for later instead.
-            Reinstate: { guard: and(['effective', 'succeeded']), actions: 'rememberOperation' },
+            Reinstate: [
+              // Microsoft still waits on it though the subscription is active here: take it back, and say so.
+              {
+                guard: and(['effective', 'open']),
+                actions: [
+                  'rememberOperation',
+                  {
+                    type: 'acknowledgeReinstatement',
+                    params: ({ context, event }) => ({
+                      subscriptionId: context.subscription.id,
+                      operationId: operationIdOf(event)!,
+                    }),
+                  },
+                ],
+              },
+              {
+                guard: and(['effective', 'succeeded', 'converging']),
+                actions: [
+                  'rememberOperation',
+                  {
+                    type: 'resync',
+                    params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'Reinstate' }),
+                  },
+                ],
+              },
+              { guard: and(['effective', 'succeeded']), actions: 'rememberOperation' },
+            ],
+            // A completed change delivered late, from runs recorded before convergence (which read Microsoft instead).
+            ChangePlan: {
+              guard: and(['confirmedChange', not('converging')]),
+              actions: [{ type: 'applyChange', params: applyChangeParams.fromEvent }, 'takeChangeFromEvent'],
+            },
+            ChangeQuantity: {
+              guard: and(['confirmedChange', not('converging')]),
+              actions: [{ type: 'applyChange', params: applyChangeParams.fromEvent }, 'takeChangeFromEvent'],
+            },
             'vendor.changePlan': {
-              guard: 'newPlan',
+              guard: and(['newPlan', 'noPendingChange']),
               target: 'changing',
               actions: { type: 'startRequest', params: { kind: 'changePlan', from: 'subscribed' } },
             },
             'vendor.changeQuantity': {
-              guard: 'newQuantity',
+              guard: and(['newQuantity', 'noPendingChange']),
               target: 'changing',
               actions: { type: 'startRequest', params: { kind: 'changeQuantity', from: 'subscribed' } },
             },
-            'vendor.cancel': cancel('subscribed'),
+            'vendor.cancel': {
+              guard: 'noPendingChange',
+              target: '#subscription.cancelling',
+              actions: { type: 'startRequest', params: { kind: 'cancel', from: 'subscribed' } },
+            },
             'status.observed': [
               { guard: 'observedUnsubscribed', target: '#subscription.unsubscribed' },
               { guard: 'observedSuspended', target: '#subscription.suspended', actions: 'takeObservedFacts' },
@@ -360,36 +605,9 @@ export const subscriptionMachine = setup({
           },
         },
 
-        /** The vendor decides on the customer's change (hook `decideChange`; accepted by default when late). */
-        deciding: {
-          entry: {
-            type: 'decideChange',
-            params: ({ context }) => ({ subscription: context.subscription, change: context.change! }),
-          },
-          on: {
-            'change.decided': { guard: 'forPendingChange', target: 'acknowledging', actions: 'recordDecision' },
-            // Microsoft already settled it (its window passed): its word stands, the decision comes too late.
-            ChangePlan: settleChange('finalForPendingChange'),
-            ChangeQuantity: settleChange('finalForPendingChange'),
-          },
-        },
-
-        /** PATCH Success/Failure to Microsoft, then Microsoft's final word on the operation. */
-        acknowledging: {
-          entry: {
-            type: 'acknowledgeOperation',
-            params: ({ context }) => ({ subscriptionId: context.subscription.id, change: context.change! }),
-          },
-          on: {
-            'operation.settled': settleChange('forPendingChange'),
-            // The same operation redelivered with its final status settles it too.
-            ChangePlan: settleChange('finalForPendingChange'),
-            ChangeQuantity: settleChange('finalForPendingChange'),
-          },
-        },
-
-        /** A vendor-initiated change is at Microsoft; applied only once Microsoft confirms it. */
         changing: {
+          description:
+            'A vendor-initiated plan or seat change is at Microsoft; applied only once Microsoft confirms it.',
           entry: {
             type: 'requestChange',
             params: ({ context }) => ({
@@ -425,8 +643,9 @@ export const subscriptionMachine = setup({
       },
     },
 
-    /** A vendor-initiated cancellation (DELETE) is at Microsoft. */
     cancelling: {
+      description:
+        'A vendor-initiated cancellation (DELETE) is at Microsoft; back where it started if Microsoft refuses.',
       entry: {
         type: 'requestCancellation',
         params: ({ context }) => ({ subscriptionId: context.subscription.id, requestId: context.request!.requestId }),
@@ -434,17 +653,69 @@ export const subscriptionMachine = setup({
       on: {
         'operation.settled': [
           { guard: and(['forRequest', 'succeeded']), target: 'unsubscribed', actions: 'completeRequest' },
-          ...backFromCancel(),
+          {
+            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'awaitingBuyer' as const } }]),
+            target: 'awaitingBuyer',
+            actions: 'failRequest',
+          },
+          {
+            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'provisioningFailed' as const } }]),
+            target: 'provisioningFailed',
+            actions: 'failRequest',
+          },
+          {
+            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'activationFailed' as const } }]),
+            target: 'activationFailed',
+            actions: 'failRequest',
+          },
+          {
+            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'subscribed' as const } }]),
+            target: 'subscribed',
+            actions: 'failRequest',
+          },
+          {
+            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'suspended' as const } }]),
+            target: 'suspended',
+            actions: 'failRequest',
+          },
         ],
-        'vendor.requestFailed': backFromCancel(),
-        Unsubscribe: { guard: 'effective', target: 'unsubscribed', actions: 'completeRequest' },
+        'vendor.requestFailed': [
+          {
+            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'awaitingBuyer' as const } }]),
+            target: 'awaitingBuyer',
+            actions: 'failRequest',
+          },
+          {
+            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'provisioningFailed' as const } }]),
+            target: 'provisioningFailed',
+            actions: 'failRequest',
+          },
+          {
+            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'activationFailed' as const } }]),
+            target: 'activationFailed',
+            actions: 'failRequest',
+          },
+          {
+            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'subscribed' as const } }]),
+            target: 'subscribed',
+            actions: 'failRequest',
+          },
+          {
+            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'suspended' as const } }]),
+            target: 'suspended',
+            actions: 'failRequest',
+          },
+        ],
+        Unsubscribe: { guard: 'effective', target: 'unsubscribed', actions: ['completeRequest', 'takeFinalPlan'] },
       },
     },
 
     suspended: {
+      description:
+        'Suspended: Microsoft did not receive payment. Access is limited (hook `suspendAccess`); data is kept.',
       initial: 'idle',
       entry: [
-        assign(({ context }) => ({ subscription: withStatus(context, 'Suspended') })),
+        'markSuspended',
         {
           type: 'suspendAccess',
           params: ({ context, event }) => ({ subscription: context.subscription, operationId: operationIdOf(event) }),
@@ -452,36 +723,57 @@ export const subscriptionMachine = setup({
       ],
       states: {
         idle: {
+          description: 'Waiting for payment: Microsoft reinstates or, after 30 days, cancels.',
+          always: {
+            guard: 'resyncDue',
+            actions: [
+              'clearResyncDue',
+              {
+                type: 'resync',
+                params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'settled' }),
+              },
+            ],
+          },
           on: {
-            // Already suspended (adopted from a webhook whose subscription showed Suspended): nothing more to do.
+            // Already suspended (adopted from Microsoft's view): nothing more to do.
             Suspend: { guard: 'effective', actions: 'rememberOperation' },
-            Reinstate: {
-              guard: 'effective',
-              target: 'reinstating',
-              actions: [
-                'rememberOperation',
-                assign({
-                  reinstatement: ({ event }) => ({
-                    operationId: event.operationId,
-                    open: event.status === 'InProgress' || event.status === 'NotStarted',
-                  }),
-                }),
-              ],
+            Reinstate: [
+              // Completed at Microsoft: read it, so that a Reinstate older than a later Suspend changes nothing.
+              {
+                guard: and(['effective', 'succeeded', 'converging']),
+                actions: [
+                  'rememberOperation',
+                  {
+                    type: 'resync',
+                    params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'Reinstate' }),
+                  },
+                ],
+              },
+              { guard: 'effective', target: 'reinstating', actions: ['rememberOperation', 'startReinstatement'] },
+            ],
+            'vendor.cancel': {
+              target: '#subscription.cancelling',
+              actions: { type: 'startRequest', params: { kind: 'cancel', from: 'suspended' } },
             },
-            'vendor.cancel': cancel('suspended'),
             'status.observed': [
               { guard: 'observedUnsubscribed', target: '#subscription.unsubscribed' },
               {
                 guard: 'observedSubscribed',
                 target: 'reinstating',
-                actions: ['takeObservedFacts', assign({ reinstatement: {} })],
+                actions: ['takeObservedFacts', 'startObservedReinstatement'],
+              },
+              {
+                guard: 'drifted',
+                actions: [{ type: 'applyChange', params: applyChangeParams.fromEvent }, 'takeChangeFromEvent'],
               },
               { actions: 'takeObservedFacts' },
             ],
           },
         },
-        /** The vendor takes the customer back (hook `decideReinstatement`); if it cannot, the subscription is cancelled. */
+
         reinstating: {
+          description:
+            'Payment came: the vendor takes the customer back (hook `decideReinstatement`); if it cannot, the subscription is cancelled.',
           entry: {
             type: 'decideReinstatement',
             params: ({ context }) => ({
@@ -502,16 +794,13 @@ export const subscriptionMachine = setup({
                       operationId: context.reinstatement!.operationId!,
                     }),
                   },
-                  assign({ reinstatement: undefined }),
+                  'endReinstatement',
                 ],
               },
-              { guard: 'accepted', target: '#subscription.subscribed', actions: assign({ reinstatement: undefined }) },
+              { guard: 'accepted', target: '#subscription.subscribed', actions: 'endReinstatement' },
               {
                 target: '#subscription.cancelling',
-                actions: [
-                  { type: 'startRequest', params: { kind: 'cancel', from: 'suspended' } },
-                  assign({ reinstatement: undefined }),
-                ],
+                actions: [{ type: 'startRequest', params: { kind: 'cancel', from: 'suspended' } }, 'endReinstatement'],
               },
             ],
           },
@@ -519,21 +808,12 @@ export const subscriptionMachine = setup({
       },
     },
 
-    /** Final. Access is revoked now; the vendor keeps the data until `retainUntil`. */
     unsubscribed: {
+      description:
+        'Unsubscribed, final. Access is revoked now (hook `deprovision`); the vendor keeps the data until `retainUntil`.',
       type: 'final',
       entry: [
-        assign(({ context, event }) => ({
-          subscription: withStatus(context, 'Unsubscribed'),
-          change: undefined,
-          reinstatement: undefined,
-          ...retention(context, event.at),
-          // A vendor request still open ends here: a cancellation got what it asked for, a change did not.
-          ...(context.request &&
-            finishRequest(context, context.request.kind === 'cancel' ? 'succeeded' : 'failed', {
-              message: context.request.kind === 'cancel' ? undefined : 'the subscription was cancelled',
-            })),
-        })),
+        'close',
         {
           type: 'deprovision',
           params: ({ context }) => ({ subscription: context.subscription, retainUntil: context.retainUntil! }),
@@ -542,52 +822,3 @@ export const subscriptionMachine = setup({
     },
   },
 })
-
-function cancel(from: VendorRequest['from']) {
-  return {
-    target: '#subscription.cancelling',
-    actions: { type: 'startRequest', params: { kind: 'cancel', from } },
-  } as const
-}
-
-/** Back to where a cancellation started when Microsoft refuses it (Failed/Conflict, or a 4xx). */
-function backFromCancel() {
-  const origins = ['awaitingBuyer', 'provisioningFailed', 'activationFailed', 'subscribed', 'suspended'] as const
-  return origins.map((from) => ({
-    guard: and(['forRequest', { type: 'requestFrom', params: { from } }]),
-    target: `#subscription.${from}`,
-    actions: 'failRequest',
-  })) as { guard: ReturnType<typeof and>; target: string; actions: 'failRequest' }[]
-}
-
-/** ChangePlan/ChangeQuantity while idle: decide an open one, apply a confirmed one, skip a stale one. */
-function customerChange() {
-  return [
-    { guard: 'changeToDecide', target: 'deciding', actions: 'startChange' },
-    {
-      guard: 'confirmedChange',
-      actions: [{ type: 'applyChange', params: applyChangeParams.fromEvent }, 'takeChangeFromEvent'],
-    },
-    { guard: 'staleConfirmedChange', actions: 'rememberOperation' },
-  ] as const
-}
-
-/** Microsoft's final word on the customer's change: applied if it succeeded, only remembered otherwise. */
-function settleChange(guard: 'forPendingChange' | 'finalForPendingChange') {
-  return [
-    {
-      guard: and([guard, 'succeeded']),
-      target: 'idle',
-      actions: [{ type: 'applyChange', params: applyChangeParams.pending }, 'takePendingChange'],
-    },
-    { guard, target: 'idle', actions: 'dropPendingChange' },
-  ] as const
-}
-
-function observedWhileActivating() {
-  return [
-    { guard: 'observedUnsubscribed', target: '#subscription.unsubscribed' },
-    { guard: 'observedSubscribed', target: '#subscription.subscribed', actions: 'takeObservedFacts' },
-    { actions: 'takeObservedFacts' },
-  ] as const
-}

@@ -58,11 +58,14 @@ export function input(
 
 type OperationType = Exclude<MarketplaceEvent['type'], 'operation.unknown'>
 
-/** How each action arrives by webhook (contract §4.3): customer changes and Reinstate InProgress, the rest Succeeded. */
+/**
+ * How each action arrives by webhook (docs/marketplace-contract.md §4.2–4.3): customer changes InProgress,
+ * the rest Succeeded, Reinstate included (notify-only today; older docs had it InProgress).
+ */
 export const ARRIVES_AS: Record<OperationType, OperationStatus> = {
   ChangePlan: 'InProgress',
   ChangeQuantity: 'InProgress',
-  Reinstate: 'InProgress',
+  Reinstate: 'Succeeded',
   Suspend: 'Succeeded',
   Renew: 'Succeeded',
   Unsubscribe: 'Succeeded',
@@ -71,10 +74,8 @@ export const ARRIVES_AS: Record<OperationType, OperationStatus> = {
 
 interface OperationOptions {
   status?: OperationStatus
-  source?: 'customer' | 'vendor'
   timeStamp?: string
   receivedAt?: string
-  subscription?: SubscriptionFacts
   at?: string
 }
 
@@ -82,10 +83,8 @@ function operationFields(type: OperationType, operationId: string, options: Oper
   return {
     operationId,
     status: options.status ?? ARRIVES_AS[type],
-    source: options.source ?? 'customer',
     receivedAt: options.receivedAt ?? T0,
     ...(options.timeStamp ? { timeStamp: options.timeStamp } : {}),
-    ...(options.subscription ? { subscription: options.subscription } : {}),
     ...(options.at ? { at: options.at } : {}),
   }
 }
@@ -117,7 +116,6 @@ export function unknownOperation(operationId: string, action: string): Marketpla
     action,
     operationId,
     status: 'Succeeded',
-    source: 'customer',
     receivedAt: T0,
   }
 }

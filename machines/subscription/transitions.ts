@@ -29,6 +29,8 @@ export interface ActionParams {
   decideReinstatement: { subscription: SubscriptionFacts; operationId?: string }
   deprovision: { subscription: SubscriptionFacts; retainUntil: string }
   notify: { event: string; subscription: SubscriptionFacts; operationId?: string }
+  /** Read the subscription at Microsoft (Get Subscription) and report it back as `status.observed`. */
+  resync: { subscriptionId: string; reason: string }
 }
 
 export type SideEffect = { [K in keyof ActionParams]: { type: K; params: ActionParams[K] } }[keyof ActionParams]
@@ -120,6 +122,15 @@ export function pendingChangeOf(event: SubscriptionEvent): PendingChange | undef
   if (!isChange(event)) return undefined
   const { operationId, timeStamp, receivedAt } = event
   return { operationId, action: event.type, ...changeFromEvent(event), timeStamp, receivedAt }
+}
+
+/** Microsoft's view differs from this service's in status, plan or seats. */
+export function observedDifference({ context, event }: Args): boolean {
+  return (
+    event.type === 'status.observed' &&
+    (event.subscription.saasSubscriptionStatus !== context.subscription.saasSubscriptionStatus ||
+      observedDrift({ context, event }))
+  )
 }
 
 /** Microsoft's webhook confirming the vendor's own pending change (same plan or seats, Succeeded). */

@@ -42,7 +42,9 @@ export function viewOf(snapshot: SubscriptionSnapshot): SubscriptionView {
  */
 export function refusalOf(snapshot: SubscriptionSnapshot, event: SubscriptionEvent): string | undefined {
   if (snapshot.can(event)) return undefined
-  const { subscription } = snapshot.context
+  const { subscription, change } = snapshot.context
+  if (change)
+    return `a customer ${change.action} (operation ${change.operationId}) is being decided; try again after it settles`
   if (event.type === 'vendor.changePlan' && event.planId === subscription.planId)
     return `the subscription is already on plan ${event.planId}`
   if (event.type === 'vendor.changeQuantity') {

@@ -1,19 +1,25 @@
 /**
  * `POST /webhook`: Microsoft's notifications, applied exactly once.
  *
- * Nothing is started unless every check passes: body at most 64 KiB (413), a valid Entra token (401),
- * a well-formed payload (400), and the operation confirmed by Get Operation for the same subscription
- * (400 if it belongs elsewhere). Only once the subscription's workflow has the event durably does
- * Microsoft get its 200; if it cannot be recorded the answer is 503, so Microsoft retries. Duplicates
- * are harmless: the workflow remembers the operation ids it has applied.
+ * Nothing is started unless every check passes: body at most 64 KiB (413), a valid Entra token (401; 503
+ * when the keys cannot be fetched, so that Microsoft retries instead of the call counting as a rejection),
+ * a well-formed payload (400), and the operation confirmed by Get Operation for the same subscription.
+ * Only once the subscription's workflow has the event durably does Microsoft get its 200; if it cannot be
+ * recorded the answer is 503, so Microsoft retries. Duplicates are harmless: the workflow remembers the
+ * operation ids it has applied.
+ *
+ * THE BODY IS A HINT. A webhook token is valid for minutes and is not bound to the body, so whoever holds
+ * one can replay it with any body. The body therefore only says which operation of which subscription to
+ * ask Microsoft about: every fact that reaches the workflow (action, status, plan, seats, time) comes from
+ * Get Operation, and the subscription itself from Get Subscription. A body whose ids disagree with each
+ * other or with Get Operation changes nothing (400).
  * @module
  */
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from '../../config/logger.ts'
-import { factsOf } from '../../machines/subscription/index.ts'
 import { isMarketplaceError, type MarketplaceClient } from '../../marketplace/client/index.ts'
-import { webhookPayloadSchema } from '../../marketplace/schemas.ts'
+import { webhookPayloadSchema, type Operation, type WebhookPayload } from '../../marketplace/schemas.ts'
 import { SubscriptionClosedError, type SubscriptionsGateway } from '../subscriptions.ts'
 import { toMarketplaceEvent } from './to-event.ts'
 import { WebhookAuthError, type WebhookVerifier } from './verify.ts'
@@ -43,10 +49,11 @@ export function webhook(deps: WebhookDeps) {
           await deps.verify(c.req.header('authorization'))
         } catch (err) {
           const unauthorized = err instanceof WebhookAuthError
+          // The reason stays in the log: telling the caller which check failed helps forge a token.
           logger.warn({ reason: String(err) }, unauthorized ? 'webhook refused' : 'webhook not verifiable now')
           return unauthorized
-            ? c.json({ error: err.message }, 401)
-            : c.json({ error: 'cannot verify the token now' }, 503)
+            ? c.json({ error: 'unauthorized' }, 401)
+            : c.json({ error: 'cannot verify the token now; retry' }, 503)
         }
       }
 
@@ -80,18 +87,15 @@ export function webhook(deps: WebhookDeps) {
         )
         return c.json({ error: 'the operation could not be confirmed with Microsoft' }, 503)
       }
-      if (operation.subscriptionId !== payload.subscriptionId) {
-        log.warn({ actual: operation.subscriptionId }, 'webhook operation belongs to another subscription')
-        return c.json({ error: 'the operation does not belong to this subscription' }, 400)
+      const disagreement = disagreementOf(payload, operation)
+      if (disagreement) {
+        log.warn({ disagreement }, 'webhook body disagrees with Microsoft')
+        return c.json({ error: `the webhook does not match Microsoft's operation: ${disagreement}` }, 400)
       }
 
-      const event = toMarketplaceEvent(operation, payload, receivedAt)
+      const event = toMarketplaceEvent(operation, receivedAt)
       try {
-        await deps.subscriptions.deliver(
-          payload.subscriptionId,
-          event,
-          payload.subscription && factsOf(payload.subscription),
-        )
+        await deps.subscriptions.deliver(payload.subscriptionId, event)
       } catch (err) {
         if (err instanceof SubscriptionClosedError) {
           log.info('webhook for a closed subscription; nothing to apply')
@@ -104,4 +108,14 @@ export function webhook(deps: WebhookDeps) {
       return c.json({ status: 'recorded', operationId: operation.id })
     },
   )
+}
+
+/** Why the body cannot be the operation Microsoft reports, if it cannot: ids or action that differ. */
+function disagreementOf(payload: WebhookPayload, operation: Operation): string | undefined {
+  if (operation.id !== payload.id) return 'operation id differs'
+  if (operation.subscriptionId !== payload.subscriptionId) return 'the operation belongs to another subscription'
+  if (payload.subscription && payload.subscription.id !== payload.subscriptionId)
+    return 'subscription.id differs from subscriptionId'
+  if (payload.action && operation.action && payload.action !== operation.action) return 'action differs'
+  return undefined
 }

@@ -1,29 +1,15 @@
 /**
- * Turns a webhook into the lifecycle machine's event. What Microsoft's Get Operation says wins over the
- * payload (the payload only arrives; the operation is what Microsoft stands behind); the payload adds who
- * started it and the subscription as Microsoft sent it.
+ * Turns a Microsoft operation, as Get Operation answered it, into the lifecycle machine's event. Only
+ * Microsoft's answer counts: a webhook's body is a hint to go and ask (see server/webhook/index.ts).
  * @module
  */
-import { factsOf, type MarketplaceEvent } from '../../machines/subscription/index.ts'
-import type { Operation, WebhookPayload } from '../../marketplace/schemas.ts'
+import type { MarketplaceEvent } from '../../machines/subscription/index.ts'
+import type { Operation } from '../../marketplace/schemas.ts'
 
-export function toMarketplaceEvent(
-  operation: Operation,
-  payload: WebhookPayload,
-  receivedAt: string,
-): MarketplaceEvent {
-  const base = {
-    operationId: operation.id,
-    status: operation.status,
-    // `Partner` marks changes the publisher asked for; everything else comes from the customer's side.
-    source: payload.operationRequestSource === 'Partner' ? ('vendor' as const) : ('customer' as const),
-    timeStamp: operation.timeStamp ?? payload.timeStamp,
-    receivedAt,
-    subscription: payload.subscription && factsOf(payload.subscription),
-  }
-  const action = operation.action || payload.action
-  const planId = operation.planId ?? payload.planId
-  const quantity = operation.quantity ?? payload.quantity
+/** `receivedAt`: when the webhook reached the service; Microsoft's 10-second window counts from there. */
+export function toMarketplaceEvent(operation: Operation, receivedAt: string): MarketplaceEvent {
+  const base = { operationId: operation.id, status: operation.status, timeStamp: operation.timeStamp, receivedAt }
+  const { action, planId, quantity } = operation
   switch (action) {
     case 'ChangePlan':
       if (planId) return { ...base, type: 'ChangePlan', planId }
@@ -31,10 +17,11 @@ export function toMarketplaceEvent(
     case 'ChangeQuantity':
       if (quantity !== undefined) return { ...base, type: 'ChangeQuantity', quantity }
       break
+    case 'Unsubscribe':
+      return { ...base, type: 'Unsubscribe', planId, quantity }
     case 'Suspend':
     case 'Reinstate':
     case 'Renew':
-    case 'Unsubscribe':
     case 'Subscribe':
       return { ...base, type: action }
   }

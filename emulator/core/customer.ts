@@ -1,7 +1,9 @@
 /**
  * What customers (and CSPs) do on Microsoft's side: buy, open the landing page ("Configure account" /
  * "Manage account"), change plan or seats, and what Microsoft's billing does to them (suspend, reinstate,
- * renew, cancel). Each action updates the subscription and sends the webhook the contract describes.
+ * renew, cancel). Each action updates the subscription and sends the webhook the contract describes,
+ * unless it is asked not to (`webhook: false`): then the change happens at Microsoft and the publisher
+ * is never told, as when a webhook is lost for good or Microsoft's support staff change a subscription.
  * @module
  */
 import { randomBytes, randomUUID } from 'node:crypto'
@@ -9,7 +11,7 @@ import { z } from 'zod'
 import { TERM_UNITS } from './catalogue.ts'
 import type { CoreContext } from './context.ts'
 import { badRequest, parseInput } from './errors.ts'
-import type { Operations } from './operations.ts'
+import { createOperations, type Operations } from './operations.ts'
 import { checkSeats, planChange, quantityChange, requireStatus } from './rules.ts'
 import { findSubscription } from './state.ts'
 import { issueToken, type LandingToken } from './tokens.ts'
@@ -41,12 +43,18 @@ export const purchaseSchema = z.strictObject({
   isTest: z.boolean().default(false),
   /** Default: the plan's first billing term. */
   termUnit: z.enum(TERM_UNITS).optional(),
+  /** `false`: the `Subscribe` webhook of an auto-activated purchase is never delivered. */
+  webhook: z.boolean().default(true),
 })
 export type PurchaseInput = z.input<typeof purchaseSchema>
 
 export interface Purchase extends LandingToken {
   subscription: Subscription
 }
+
+/** Every customer action takes these: `webhook: false` changes Microsoft's side without telling the publisher. */
+export const actionOptionsSchema = z.strictObject({ webhook: z.boolean().default(true) })
+export type ActionOptions = z.input<typeof actionOptionsSchema>
 
 const planIdSchema = z.string().min(1)
 const quantitySchema = z.number().int().positive()
@@ -60,14 +68,18 @@ function newIdentity(role: 'buyer' | 'reseller'): AadIdentifier {
 
 export type Customer = ReturnType<typeof createCustomer>
 
-export function createCustomer(ctx: CoreContext, operations: Operations) {
+export function createCustomer(ctx: CoreContext, announced: Operations) {
   const { state } = ctx
+  // The same operations, kept to Microsoft's side: no webhook goes out (and none shows in the webhook log).
+  const unannounced = createOperations({ ...ctx, notify: () => undefined })
+  const operationsFor = (options: ActionOptions | undefined) =>
+    parseInput(actionOptionsSchema, options ?? {}, 'options').webhook ? announced : unannounced
 
   /** The subscription, if it is in one of the `allowed` states and has no pending operation. */
   function subscriptionFor(subscriptionId: string, allowed: SubscriptionStatus[], action: string) {
     const subscription = findSubscription(state, subscriptionId)
     requireStatus(subscription, allowed, action)
-    operations.requireIdle(subscriptionId)
+    announced.requireIdle(subscriptionId)
     return subscription
   }
 
@@ -118,7 +130,9 @@ export function createCustomer(ctx: CoreContext, operations: Operations) {
       }
       state.subscriptions[subscription.id] = subscription
       ctx.changed()
-      if (order.autoActivate ?? plan.autoActivate) operations.complete(subscription, 'Subscribe')
+      if (order.autoActivate ?? plan.autoActivate) {
+        ;(order.webhook ? announced : unannounced).complete(subscription, 'Subscribe')
+      }
       return { subscription: structuredClone(subscription), ...issueToken(ctx, subscription.id) }
     },
 
@@ -128,39 +142,50 @@ export function createCustomer(ctx: CoreContext, operations: Operations) {
       return issueToken(ctx, subscriptionId)
     },
 
-    changePlan(subscriptionId: string, planId: string) {
+    changePlan(subscriptionId: string, planId: string, options?: ActionOptions) {
+      const operations = operationsFor(options)
       const subscription = subscriptionFor(subscriptionId, ['Subscribed'], 'change the plan of')
       const change = planChange(state, subscription, parseInput(planIdSchema, planId, 'planId'))
       return structuredClone(operations.startForCustomer(subscription, 'ChangePlan', change))
     },
 
-    changeQuantity(subscriptionId: string, quantity: number) {
+    changeQuantity(subscriptionId: string, quantity: number, options?: ActionOptions) {
+      const operations = operationsFor(options)
       const subscription = subscriptionFor(subscriptionId, ['Subscribed'], 'change the quantity of')
       const change = quantityChange(state, subscription, parseInput(quantitySchema, quantity, 'quantity'))
       return structuredClone(operations.startForCustomer(subscription, 'ChangeQuantity', change))
     },
 
     /** Payment not received: suspended first, then the webhook (contract §5.1). */
-    suspend: (subscriptionId: string) =>
-      structuredClone(operations.complete(subscriptionFor(subscriptionId, ['Subscribed'], 'suspend'), 'Suspend')),
-
-    /** Payment made: the subscription stays Suspended until the Reinstate operation succeeds. */
-    reinstate: (subscriptionId: string) =>
+    suspend: (subscriptionId: string, options?: ActionOptions) =>
       structuredClone(
-        operations.startForCustomer(subscriptionFor(subscriptionId, ['Suspended'], 'reinstate'), 'Reinstate'),
+        operationsFor(options).complete(subscriptionFor(subscriptionId, ['Subscribed'], 'suspend'), 'Suspend'),
       ),
 
-    renew: (subscriptionId: string) =>
-      structuredClone(operations.complete(subscriptionFor(subscriptionId, ['Subscribed'], 'renew'), 'Renew')),
+    /** Payment made: the subscription stays Suspended until the Reinstate operation succeeds. */
+    reinstate: (subscriptionId: string, options?: ActionOptions) =>
+      structuredClone(
+        operationsFor(options).startForCustomer(
+          subscriptionFor(subscriptionId, ['Suspended'], 'reinstate'),
+          'Reinstate',
+        ),
+      ),
+
+    renew: (subscriptionId: string, options?: ActionOptions) =>
+      structuredClone(
+        operationsFor(options).complete(subscriptionFor(subscriptionId, ['Subscribed'], 'renew'), 'Renew'),
+      ),
 
     /**
      * An action outside the spec's enum (the SaaS Accelerator knows `Transfer`): nothing changes, a webhook
      * goes out, so a publisher can check it records actions it does not know instead of failing on them.
      */
-    transfer: (subscriptionId: string) =>
-      structuredClone(operations.complete(subscriptionFor(subscriptionId, ACTIVE, 'transfer'), 'Transfer')),
+    transfer: (subscriptionId: string, options?: ActionOptions) =>
+      structuredClone(operationsFor(options).complete(subscriptionFor(subscriptionId, ACTIVE, 'transfer'), 'Transfer')),
 
-    unsubscribe: (subscriptionId: string) =>
-      structuredClone(operations.complete(subscriptionFor(subscriptionId, ACTIVE, 'cancel'), 'Unsubscribe')),
+    unsubscribe: (subscriptionId: string, options?: ActionOptions) =>
+      structuredClone(
+        operationsFor(options).complete(subscriptionFor(subscriptionId, ACTIVE, 'cancel'), 'Unsubscribe'),
+      ),
   }
 }

@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { configPatchSchema, type ConfigPatch, type RuntimeConfig } from '../options.ts'
 import { catalogueSchema, offerSchema, type Offer, type OfferInput } from './catalogue.ts'
 import type { CoreContext } from './context.ts'
-import type { Customer, Purchase, PurchaseInput } from './customer.ts'
+import type { ActionOptions, Customer, Purchase, PurchaseInput } from './customer.ts'
 import { conflict, parseInput } from './errors.ts'
 import type { Faults, FaultsInput } from './faults.ts'
 import { findOffer, findSubscription } from './state.ts'
@@ -34,13 +34,14 @@ export interface Marketplace {
   purchase(input: PurchaseInput): Purchase
   /** "Configure account" / "Manage account" again: a fresh token and landing URL. */
   openLanding(subscriptionId: string): LandingToken
-  changePlan(subscriptionId: string, planId: string): Operation
-  changeQuantity(subscriptionId: string, quantity: number): Operation
-  suspend(subscriptionId: string): Operation
-  reinstate(subscriptionId: string): Operation
-  renew(subscriptionId: string): Operation
-  unsubscribe(subscriptionId: string): Operation
-  transfer(subscriptionId: string): Operation
+  /** Customer actions: `{ webhook: false }` makes the change at Microsoft without telling the publisher. */
+  changePlan(subscriptionId: string, planId: string, options?: ActionOptions): Operation
+  changeQuantity(subscriptionId: string, quantity: number, options?: ActionOptions): Operation
+  suspend(subscriptionId: string, options?: ActionOptions): Operation
+  reinstate(subscriptionId: string, options?: ActionOptions): Operation
+  renew(subscriptionId: string, options?: ActionOptions): Operation
+  unsubscribe(subscriptionId: string, options?: ActionOptions): Operation
+  transfer(subscriptionId: string, options?: ActionOptions): Operation
 
   listSubscriptions(): Subscription[]
   getSubscription(subscriptionId: string): { subscription: Subscription; operations: Operation[] }

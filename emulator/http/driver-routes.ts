@@ -8,6 +8,7 @@
 import { Hono, type Context } from 'hono'
 import { badRequest, MarketplaceError } from '../core/errors.ts'
 import type { OfferInput } from '../core/catalogue.ts'
+import type { ActionOptions } from '../core/customer.ts'
 import type { Marketplace } from '../core/marketplace.ts'
 import { jsonBody } from './body.ts'
 
@@ -46,15 +47,17 @@ export function createDriverRoutes(marketplace: Marketplace) {
   app.get('/subscriptions/:id', (c) => c.json(m.getSubscription(c.req.param('id'))))
   app.post('/subscriptions/:id/landing', (c) => c.json(m.openLanding(c.req.param('id'))))
   app.post('/subscriptions/:id/change-plan', async (c) => {
-    const { planId } = await input<{ planId: string }>(c)
-    return c.json({ operation: m.changePlan(c.req.param('id'), planId) })
+    const { planId, ...options } = await input<{ planId: string } & ActionOptions>(c)
+    return c.json({ operation: m.changePlan(c.req.param('id'), planId, options) })
   })
   app.post('/subscriptions/:id/change-quantity', async (c) => {
-    const { quantity } = await input<{ quantity: number }>(c)
-    return c.json({ operation: m.changeQuantity(c.req.param('id'), quantity) })
+    const { quantity, ...options } = await input<{ quantity: number } & ActionOptions>(c)
+    return c.json({ operation: m.changeQuantity(c.req.param('id'), quantity, options) })
   })
   for (const action of ['suspend', 'reinstate', 'renew', 'unsubscribe', 'transfer'] as const) {
-    app.post(`/subscriptions/:id/${action}`, (c) => c.json({ operation: m[action](c.req.param('id')) }))
+    app.post(`/subscriptions/:id/${action}`, async (c) =>
+      c.json({ operation: m[action](c.req.param('id'), await input<ActionOptions>(c)) }),
+    )
   }
 
   const subscriptionId = (c: Context) => c.req.query('subscriptionId')

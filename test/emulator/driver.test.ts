@@ -1,7 +1,7 @@
 /** The driver API over HTTP: purchases, customer actions, catalogue, journal, settings, clock, reset, validation. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { EmulatorHandle } from '../../emulator/index.ts'
-import { buyAndActivate, callApi, callDriver, startTestEmulator } from './helpers.ts'
+import { buyAndActivate, callApi, callDriver, startReceiver, startTestEmulator, waitFor } from './helpers.ts'
 
 let emulator: EmulatorHandle
 
@@ -99,6 +99,61 @@ describe('customer actions', () => {
     )
     expect((await callDriver(emulator, 'POST', '/subscriptions/unknown/suspend')).status).toBe(404)
     emulator.marketplace.configure({ autoAcceptMs: 200 })
+  })
+})
+
+describe('changes the publisher is never told of', () => {
+  it("with `webhook: false` an action changes Microsoft's side and no webhook goes out, not even a dropped one", async () => {
+    const receiver = await startReceiver()
+    emulator.marketplace.configure({ webhookUrl: receiver.url, autoAcceptMs: 0 })
+    try {
+      const silently = async (path: string, body: object = {}) => {
+        const { status, json } = await callDriver(emulator, 'POST', path, { ...body, webhook: false })
+        expect(status, JSON.stringify(json)).toBeLessThan(300)
+        return json as { operation?: { id: string; status: string }; subscription?: { id: string } }
+      }
+      const bought = await silently('/purchases', { offerId: 'contoso-analytics', planId: 'instant' })
+      const instant = bought.subscription!.id
+      const id = await buyAndActivate(emulator, 'team', 2)
+      await emulator.marketplace.webhooksSettled()
+      const before = receiver.received.length
+
+      await silently(`/subscriptions/${id}/change-quantity`, { quantity: 3 })
+      await waitFor(() => emulator.marketplace.getSubscription(id).subscription.quantity === 3)
+      await silently(`/subscriptions/${id}/change-plan`, { planId: 'basic' })
+      await waitFor(() => emulator.marketplace.getSubscription(id).subscription.planId === 'basic')
+      await silently(`/subscriptions/${id}/renew`)
+      await silently(`/subscriptions/${id}/suspend`)
+      expect(emulator.marketplace.getSubscription(id).subscription.saasSubscriptionStatus).toBe('Suspended')
+      await silently(`/subscriptions/${id}/reinstate`)
+      await waitFor(() => emulator.marketplace.getSubscription(id).subscription.saasSubscriptionStatus === 'Subscribed')
+      await silently(`/subscriptions/${instant}/unsubscribe`)
+
+      expect(emulator.marketplace.getSubscription(instant).subscription.saasSubscriptionStatus).toBe('Unsubscribed')
+      expect(emulator.marketplace.getSubscription(instant).operations.map((o) => o.action)).toEqual([
+        'Subscribe',
+        'Unsubscribe',
+      ])
+      await emulator.marketplace.webhooksSettled()
+      expect(receiver.received.slice(before)).toEqual([])
+      expect(emulator.marketplace.webhooks({ subscriptionId: instant })).toEqual([])
+
+      // Without the option the same action is announced as always.
+      await callDriver(emulator, 'POST', `/subscriptions/${id}/renew`, { webhook: true })
+      await waitFor(() => receiver.received.length > before)
+      expect(receiver.received.slice(before).map((w) => w.body.action)).toEqual(['Renew'])
+    } finally {
+      emulator.marketplace.configure({ webhookUrl: null, autoAcceptMs: 200 })
+      await receiver.close()
+    }
+  })
+
+  it('refuses an option it does not know, and changes nothing', async () => {
+    const id = await buyAndActivate(emulator)
+    const { status, json } = await callDriver(emulator, 'POST', `/subscriptions/${id}/suspend`, { webhook: 'no' })
+    expect(status).toBe(400)
+    expect(JSON.stringify(json)).toMatch(/webhook/)
+    expect(emulator.marketplace.getSubscription(id).subscription.saasSubscriptionStatus).toBe('Subscribed')
   })
 })
 

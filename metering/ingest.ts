@@ -1,0 +1,187 @@
+/**
+ * Ingest: the vendor's usage events into the ledger, each `accepted`, `duplicate` or `rejected` with a
+ * reason that says what to fix. The answer is given only after the transaction that stores the events,
+ * their idempotency keys (the events' own `id`s, the table's primary key) and their hours has committed.
+ *
+ * An event is billed in the UTC hour it occurred in; when that hour is already closed (late usage) it
+ * goes into the next open hour, and keeps its own `occurredAt` for tracing and for the status check.
+ * @module
+ */
+import type pg from 'pg'
+import { dimensionOf, dimensionsOf, type Catalog } from './catalog.ts'
+import { inTransaction } from './db.ts'
+import { HOUR_MS, floorHour, MICROSOFT_WINDOW_MS } from './hours.ts'
+import { histories, stateAt, type Observer } from './states.ts'
+
+/** Usage stamped a little ahead of this clock is taken as clock skew, not as the future. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000
+export const MAX_EVENTS = 1000
+
+export interface UsageEventInput {
+  id: string
+  subscriptionId: string
+  dimension: string
+  quantity: number
+  occurredAt: string
+}
+
+export type IngestResult =
+  { id: string; status: 'accepted' | 'duplicate' } | { id: string; status: 'rejected'; reason: string }
+
+export interface IngestDeps {
+  pool: pg.Pool
+  catalog: Catalog
+  observer: Observer
+  /** How long a state read from Microsoft is trusted before Get Subscription is asked again. */
+  stateMaxAgeMs: number
+  now: () => number
+}
+
+interface Candidate extends UsageEventInput {
+  at: Date
+  hour: Date
+}
+
+export async function ingest(deps: IngestDeps, events: UsageEventInput[]): Promise<IngestResult[]> {
+  const now = deps.now()
+  const results = new Map<UsageEventInput, IngestResult>()
+  const reject = (e: UsageEventInput, reason: string) => results.set(e, { id: e.id, status: 'rejected', reason })
+
+  const timely: Candidate[] = []
+  for (const e of events) {
+    const at = new Date(e.occurredAt)
+    if (!(e.quantity > 0)) reject(e, `quantity must be greater than 0 (got ${e.quantity})`)
+    else if (at.getTime() > now + MAX_CLOCK_SKEW_MS)
+      reject(e, `occurredAt ${e.occurredAt} is in the future; send usage once it has happened`)
+    else if (at.getTime() < now - MICROSOFT_WINDOW_MS)
+      reject(e, `occurredAt ${e.occurredAt} is too old to bill: Microsoft takes usage only within 24 hours`)
+    else timely.push({ ...e, at, hour: floorHour(at) })
+  }
+
+  const ids = [...new Set(timely.map((e) => e.subscriptionId))]
+  const unknown = ids.length ? await deps.observer.observe(ids, deps.stateMaxAgeMs) : new Set<string>()
+  const history = await histories(deps.pool, ids)
+  const valid: Candidate[] = []
+  for (const e of timely) {
+    const state = stateAt(history.get(e.subscriptionId), e.at)
+    if (unknown.has(e.subscriptionId)) reject(e, `unknown subscription ${e.subscriptionId}: Microsoft does not know it`)
+    else if (!state) reject(e, `subscription ${e.subscriptionId} was not yet Subscribed at ${e.occurredAt}`)
+    else if (state.status !== 'Subscribed')
+      reject(
+        e,
+        `subscription ${e.subscriptionId} was ${state.status} at ${e.occurredAt}; usage is billable only while Subscribed`,
+      )
+    else if (!dimensionOf(deps.catalog, state.offerId, state.planId, e.dimension)) {
+      const known = dimensionsOf(deps.catalog, state.offerId, state.planId)
+      reject(
+        e,
+        `dimension ${e.dimension} is not metered on plan ${state.planId} of offer ${state.offerId}` +
+          (known.length ? ` (its dimensions: ${known.join(', ')})` : ' (the plan has no metered dimensions)'),
+      )
+    } else valid.push(e)
+  }
+
+  if (valid.length) {
+    const outcomes = await inTransaction(deps.pool, (client) => store(client, valid, now))
+    for (const e of valid) results.set(e, outcomes.get(e)!)
+  }
+  return events.map((e) => results.get(e)!)
+}
+
+async function store(client: pg.PoolClient, events: Candidate[], now: number) {
+  const outcomes = new Map<Candidate, IngestResult>()
+  const { rows: inserted } = await client.query<{ id: string }>(
+    `INSERT INTO usage_events (id, subscription_id, dimension, quantity, occurred_at, hour)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::timestamptz[], $6::timestamptz[])
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [
+      events.map((e) => e.id),
+      events.map((e) => e.subscriptionId),
+      events.map((e) => e.dimension),
+      events.map((e) => String(e.quantity)),
+      events.map((e) => e.at),
+      events.map((e) => e.hour),
+    ],
+  )
+  const fresh = new Set(inserted.map((r) => r.id))
+  const stored: Candidate[] = []
+  const again: Candidate[] = []
+  for (const e of events) {
+    if (fresh.delete(e.id)) stored.push(e)
+    else again.push(e)
+  }
+  for (const e of stored) outcomes.set(e, { id: e.id, status: 'accepted' })
+  if (again.length) {
+    const { rows } = await client.query<{ id: string; same: boolean }>(
+      `SELECT u.id, (u.subscription_id = x.sub AND u.dimension = x.dim AND u.quantity = x.qty AND u.occurred_at = x.at) AS same
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::timestamptz[]) AS x(id, sub, dim, qty, at)
+         JOIN usage_events u ON u.id = x.id`,
+      [
+        again.map((e) => e.id),
+        again.map((e) => e.subscriptionId),
+        again.map((e) => e.dimension),
+        again.map((e) => String(e.quantity)),
+        again.map((e) => e.at),
+      ],
+    )
+    const same = new Map(rows.map((r) => [r.id, r.same]))
+    for (const e of again) {
+      outcomes.set(
+        e,
+        same.get(e.id)
+          ? { id: e.id, status: 'duplicate' }
+          : {
+              id: e.id,
+              status: 'rejected',
+              reason: `id ${e.id} was already used for different usage; give each event its own id (the id is the idempotency key)`,
+            },
+      )
+    }
+  }
+  await addToHours(client, stored, now)
+  return outcomes
+}
+
+/**
+ * Adds the events to their hours' running totals. An hour that is no longer open takes nothing more:
+ * its events move to the next open hour (late usage), never changing what was sent for it.
+ */
+async function addToHours(client: pg.PoolClient, events: Candidate[], now: number): Promise<void> {
+  let pending = events
+  const current = floorHour(new Date(now))
+  for (let round = 0; pending.length > 0; round++) {
+    const groups = new Map<string, { sub: string; dim: string; hour: Date; quantity: number; events: Candidate[] }>()
+    for (const e of pending) {
+      const key = `${e.subscriptionId}\u0000${e.dimension}\u0000${e.hour.toISOString()}`
+      const g = groups.get(key) ?? { sub: e.subscriptionId, dim: e.dimension, hour: e.hour, quantity: 0, events: [] }
+      g.quantity += e.quantity
+      g.events.push(e)
+      groups.set(key, g)
+    }
+    // Always the same lock order, so concurrent ingests cannot deadlock on hour rows.
+    const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => g)
+    const { rows } = await client.query<{ subscription_id: string; dimension: string; hour: Date }>(
+      `INSERT INTO usage_hours (subscription_id, dimension, hour, quantity)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::numeric[])
+       ON CONFLICT (subscription_id, dimension, hour) DO UPDATE SET quantity = usage_hours.quantity + excluded.quantity
+        WHERE usage_hours.status = 'open'
+       RETURNING subscription_id, dimension, hour`,
+      [
+        sorted.map((g) => g.sub),
+        sorted.map((g) => g.dim),
+        sorted.map((g) => g.hour),
+        sorted.map((g) => String(g.quantity)),
+      ],
+    )
+    const taken = new Set(rows.map((r) => `${r.subscription_id}\u0000${r.dimension}\u0000${r.hour.toISOString()}`))
+    pending = []
+    for (const g of sorted) {
+      if (taken.has(`${g.sub}\u0000${g.dim}\u0000${g.hour.toISOString()}`)) continue
+      // Closed: the next open hour is this one at the earliest; after that, the one after the closed one.
+      const next = new Date(Math.max(current.getTime(), g.hour.getTime() + HOUR_MS * (round === 0 ? 0 : 1)))
+      const target = next.getTime() === g.hour.getTime() ? new Date(g.hour.getTime() + HOUR_MS) : next
+      await client.query('UPDATE usage_events SET hour = $1 WHERE id = ANY($2)', [target, g.events.map((e) => e.id)])
+      for (const e of g.events) pending.push({ ...e, hour: target })
+    }
+  }
+}

@@ -94,17 +94,6 @@ const schema = z
     WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
 
     /** The usage ledger's PostgreSQL; metering is off without it (`npm start` runs one itself). */
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
-    /** JSON file: offer → plan → dimension → included quantities (see README, Metered billing). */
-    METERING_CATALOG: z.string().min(1).default(DEFAULT_METERING_CATALOG),
-    /** How often the submission Schedule runs. */
-    METERING_INTERVAL: durationSchema.default(5 * 60_000),
-    /** How long after an hour ends its usage is still taken into it before it is closed. */
-    METERING_GRACE: durationSchema.default(10 * 60_000),
-    /** How long ingest trusts a subscription's state read from Microsoft before asking again. */
-    METERING_STATE_MAX_AGE: durationSchema.default(60_000),
-
-    /** The usage ledger's PostgreSQL; metering is off without it (`npm start` runs one itself). */
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')

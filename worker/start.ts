@@ -60,10 +60,6 @@ export async function startWorker(options: {
       intervalMs,
     })
   }
-  if (config.metering) {
-    const { intervalMs } = config.metering
-    await ensureMeteringSchedules({ connection, namespace: temporal.namespace, taskQueue: config.taskQueue, intervalMs })
-  }
   const done = worker.run().finally(() => connection.close())
   logger.info({ taskQueue: config.taskQueue, namespace: temporal.namespace }, 'worker running')
   return {

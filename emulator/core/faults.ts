@@ -14,7 +14,8 @@ const ms = z.number().int().min(0)
 const scriptEntrySchema = z.discriminatedUnion('target', [
   z.strictObject({
     target: z.literal('api'),
-    kind: z.enum(['429', '500', 'slow']),
+    /** `lost`: Microsoft acts, then the answer is lost (the caller gets a 500 for a call that took effect). */
+    kind: z.enum(['429', '500', 'slow', 'lost']),
     /** Only calls of this OpenAPI operation; any API call when absent. */
     operationId: z.enum(API_OPERATION_IDS).optional(),
     retryAfterSeconds: z.number().int().min(0).optional(),
@@ -54,7 +55,8 @@ export const faultsSchema = z.strictObject({
 export type Faults = z.output<typeof faultsSchema>
 export type FaultsInput = z.input<typeof faultsSchema>
 
-export type ApiFault = { kind: '429'; retryAfterSeconds: number } | { kind: '500' } | { kind: 'slow'; delayMs: number }
+export type ApiFault =
+  { kind: '429'; retryAfterSeconds: number } | { kind: '500' } | { kind: 'slow'; delayMs: number } | { kind: 'lost' }
 export interface WebhookFault {
   kind?: 'drop' | 'duplicate' | 'reorder'
   delayMs: number
@@ -90,6 +92,7 @@ export function createFaultInjector(initial: Faults): FaultInjector {
       if (entry?.kind === '429')
         return { kind: '429', retryAfterSeconds: entry.retryAfterSeconds ?? api.retryAfterSeconds }
       if (entry?.kind === 'slow') return { kind: 'slow', delayMs: entry.delayMs ?? api.slowMs }
+      if (entry?.kind === 'lost') return { kind: 'lost' }
       if (entry) return { kind: '500' }
       if (api.operations && !api.operations.includes(operationId)) return undefined
       const r = random()

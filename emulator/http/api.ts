@@ -78,6 +78,9 @@ export function createApiRouter(core: EmulatorCore, errorBody: ErrorBody) {
         return c.json(errorBody('ServiceUnavailable', 'The emulator is stopping.'), 503)
       }
       await next()
+      // The call took effect; the caller only learns that it failed, as when an answer is lost on the way.
+      if (fault?.kind === 'lost')
+        c.res = c.json(errorBody('InternalServerError', 'Injected: the answer was lost.'), 500)
     }
 
   /** Registers one operation of Microsoft's OpenAPI files. */

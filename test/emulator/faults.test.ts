@@ -93,6 +93,19 @@ describe('API faults', () => {
     expect((await fetch(emulator.jwksUrl)).status).toBe(200)
     expect((await list()).status).toBe(500)
   })
+
+  it('loses the answer of a call that took effect', async () => {
+    const { subscription } = emulator.marketplace.purchase({ offerId: 'contoso-analytics', planId: 'basic' })
+    emulator.marketplace.setFaults({
+      script: [{ target: 'api', kind: 'lost', operationId: 'FulfillmentOperations_ActivateSubscription' }],
+    })
+    const activate = () => callApi(emulator, 'POST', `/saas/subscriptions/${subscription.id}/activate`, { body: {} })
+    expect((await activate()).status).toBe(500)
+    expect(emulator.marketplace.getSubscription(subscription.id).subscription.saasSubscriptionStatus).toBe('Subscribed')
+    // Once the script is used up, Microsoft answers as it does to a second Activate.
+    expect((await activate()).status).toBe(400)
+    expect(emulator.marketplace.journal({ kind: 'activate' }).map((e) => e.status)).toEqual([500, 400])
+  })
 })
 
 describe('webhook faults', () => {

@@ -38,6 +38,8 @@ export function createApp(deps: AppDeps): Hono {
       client: deps.temporal.client,
       address: deps.temporal.address,
       marketplaceApiUrl: config.marketplace.apiUrl,
+      admin: config.admin,
+      logger,
     }),
   )
   app.route('/', webhook({ verify, marketplace, subscriptions, logger }))

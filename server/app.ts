@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client'
 import type { Config } from '../config/env.ts'
 import type { Logger } from '../config/logger.ts'
 import type { MarketplaceClient } from '../marketplace/client/index.ts'
+import { meteringForServer } from '../metering/on-demand.ts'
 import { api } from './api/index.ts'
 import { health } from './health.ts'
 import { landing } from './landing/index.ts'
@@ -43,7 +44,16 @@ export function createApp(deps: AppDeps): Hono {
     }),
   )
   app.route('/', webhook({ verify, marketplace, subscriptions, logger }))
-  app.route('/', api({ subscriptions, admin: config.admin, logger }))
+  const usage =
+    config.metering &&
+    meteringForServer({
+      settings: config.metering,
+      marketplace,
+      logger,
+      client: deps.temporal.client,
+      taskQueue: config.taskQueue,
+    })
+  app.route('/', api({ subscriptions, admin: config.admin, logger, usage }))
   app.route(
     '/',
     landing({

@@ -16,6 +16,7 @@
  * | POST   /api/subscriptions/{id}/provisioning        | 202     | 400 404 410            |
  * | POST   /api/subscriptions/{id}/retry               | 202     | 400 404 410            |
  * | GET    /api/entitlements?tenantId=…                | 200     | 400                    |
+ * | /api/usage…, /api/subscriptions/{id}/usage…        | see `usage.ts`                   |
  * All of them may also answer 401 (no or bad token) and 503 (Temporal or Entra ID unreachable).
  * @module
  */
@@ -30,6 +31,7 @@ import { errorHandler } from './errors.ts'
 import { subscriptionRequests } from './requests.ts'
 import { apiApp, BEARER } from './route.ts'
 import { subscriptionReads } from './subscriptions.ts'
+import { usageRoutes, type UsageDeps } from './usage.ts'
 
 export type ApiGateway = Pick<
   SubscriptionsGateway,
@@ -38,6 +40,8 @@ export type ApiGateway = Pick<
 
 export interface ApiDeps {
   subscriptions: ApiGateway
+  /** Metered billing (DATABASE_URL set); its routes are left out without it. */
+  usage?: Omit<UsageDeps, 'auth'>
   admin: Config['admin']
   logger: Logger
   /** Entra signing keys given directly (tests); otherwise the configured tenant's published keys. */
@@ -61,6 +65,7 @@ export function api(deps: ApiDeps) {
   app.route('/', subscriptionReads({ subscriptions, auth }))
   app.route('/', subscriptionRequests({ subscriptions, auth, logger }))
   app.route('/', entitlements({ subscriptions, auth }))
+  if (deps.usage) app.route('/', usageRoutes({ ...deps.usage, auth }))
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
     info: {
@@ -76,6 +81,7 @@ export function api(deps: ApiDeps) {
     tags: [
       { name: 'subscriptions', description: 'SaaS subscriptions, one durable workflow each' },
       { name: 'entitlements', description: 'What a customer tenant may use' },
+      { name: 'usage', description: 'Metered billing: usage in, hourly reports to Microsoft, their outcome' },
     ],
   })
   return app

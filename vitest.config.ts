@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/setup/temporal-server.ts'],
+          globalSetup: ['test/setup/temporal-server.ts', 'test/setup/postgres.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',

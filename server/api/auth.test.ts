@@ -11,7 +11,7 @@ import {
 import pino from 'pino'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { startTestAuthority, type AuthorityMode } from '../../test/support/entra-authority.ts'
-import { API_KEY, auth, fakeGateway, testApi } from './test-helpers.ts'
+import { API_KEY, auth, fakeGateway, testApi } from '../../test/support/api-fakes.ts'
 
 const ENTRA = { tenantId: '72f988bf-0000-4000-8000-000000000001', audience: 'api://saas-fulfillment' }
 const ROLE = 'Subscriptions.Manage'

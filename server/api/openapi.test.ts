@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { auth, fakeGateway, testApi } from './test-helpers.ts'
+import { auth, fakeGateway, testApi } from '../../test/support/api-fakes.ts'
 
 interface Operation {
   operationId?: string

@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client'
 import { describe, expect, it } from 'vitest'
 import { RequestRefusedError, SubscriptionClosedError } from '../subscriptions.ts'
 import type { ApiGateway } from './index.ts'
-import { auth, fakeGateway, result, SUB_ID, testApi, view } from './test-helpers.ts'
+import { auth, fakeGateway, result, SUB_ID, testApi, view } from '../../test/support/api-fakes.ts'
 
 const json = { ...auth, 'content-type': 'application/json' }
 const workflowId = `subscription-${SUB_ID}`

@@ -1,7 +1,7 @@
 import { ServiceError } from '@temporalio/client'
 import { describe, expect, it } from 'vitest'
 import { InvalidPageTokenError, visibilityQuery } from '../subscriptions.ts'
-import { auth, decision, fakeGateway, SUB_ID, summary, TENANT, testApi, view } from './test-helpers.ts'
+import { auth, decision, fakeGateway, SUB_ID, summary, TENANT, testApi, view } from '../../test/support/api-fakes.ts'
 
 const unavailable = () =>
   new ServiceError('Failed to query Workflow', {

@@ -7,7 +7,14 @@ import { SubscriptionClosedError } from '../subscriptions.ts'
 import { landing } from './index.ts'
 import { MAX_FORM_BYTES } from './purchase.ts'
 import { createSigner } from './signing.ts'
-import { SUBSCRIPTION_ID, fakeGateway, fakeMarketplace, hiddenFields, resolvedPurchase, viewOf } from './test-fakes.ts'
+import {
+  SUBSCRIPTION_ID,
+  fakeGateway,
+  fakeMarketplace,
+  hiddenFields,
+  resolvedPurchase,
+  viewOf,
+} from '../../test/support/landing-fakes.ts'
 
 const PUBLIC_URL = 'https://saas.contoso.example'
 const SECRET = 'a-session-secret-of-at-least-32-characters'

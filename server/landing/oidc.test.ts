@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger, silentLogger } from '../../config/logger.ts'
 import { landing } from './index.ts'
-import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from './fake-provider.ts'
-import { CookieJar, fakeGateway, fakeMarketplace, hiddenFields } from './test-fakes.ts'
+import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../../test/support/oidc-provider.ts'
+import { CookieJar, fakeGateway, fakeMarketplace, hiddenFields } from '../../test/support/landing-fakes.ts'
 
 const PUBLIC_URL = 'https://saas.contoso.example'
 const CLIENT = { clientId: 'landing-app', clientSecret: 'landing-app-secret' }

@@ -5,8 +5,8 @@
 import { silentLogger } from '../../config/logger.ts'
 import type { Decision, SubscriptionView } from '../../machines/subscription/index.ts'
 import type { VendorRequestResult } from '../../workflows/subscription.ts'
-import type { SubscriptionSummary } from '../subscriptions.ts'
-import { api, type ApiDeps, type ApiGateway } from './index.ts'
+import type { SubscriptionSummary } from '../../server/subscriptions.ts'
+import { api, type ApiDeps, type ApiGateway } from '../../server/api/index.ts'
 
 export const API_KEY = 'test-admin-api-key-0123456789'
 export const SUB_ID = 'a1b2c3d4-0000-4000-8000-000000000001'

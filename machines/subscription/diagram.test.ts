@@ -10,6 +10,6 @@ it('draws every state and the edges between them', () => {
   const mermaid = toMermaid()
   for (const state of ['awaitingBuyer', 'provisioning', 'subscribed_idle', 'suspended_reinstating', 'unsubscribed'])
     expect(mermaid).toContain(`as ${state}`)
-  expect(mermaid).toContain('subscribed_idle --> subscribed_changing : vendor.changePlan [newPlan & noPendingChange]')
+  expect(mermaid).toContain('subscribed_idle --> subscribed_changing : vendor.changePlan [requestable]')
   expect(mermaid).toContain('unsubscribed --> [*]')
 })

@@ -52,6 +52,7 @@ import {
   observedDifference,
   observedDrift,
   pendingChangeOf,
+  requestRefusal,
   requestedChange,
   type ActionParams,
 } from './transitions.ts'
@@ -229,17 +230,12 @@ export const subscriptionMachine = setup({
     /** The webhook of the pending change redelivered with Microsoft's final status. */
     finalForPendingChange: ({ context, event }) =>
       !!context.change && operationIdOf(event) === context.change.operationId && !isOpen(event),
-    noPendingChange: ({ context }) => !context.change,
     succeeded: ({ event }) => statusOf(event) === 'Succeeded',
     forRequest: ({ context, event }) => !!context.request && requestIdOf(event) === context.request.requestId,
     requestFrom: ({ context }, params: Origin) => context.request?.from === params.from,
     confirmsRequest: matchesRequest,
-    newPlan: ({ context, event }) => event.type === 'vendor.changePlan' && event.planId !== context.subscription.planId,
-    newQuantity: ({ context, event }) =>
-      event.type === 'vendor.changeQuantity' &&
-      Number.isInteger(event.quantity) &&
-      event.quantity > 0 &&
-      event.quantity !== context.subscription.quantity,
+    /** A vendor request Microsoft can take (see `requestRefusal`). */
+    requestable: ({ context, event }) => requestRefusal(context, event) === undefined,
     accepted: ({ event }) => event.type === 'reinstatement.decided' && event.accept,
     reinstatementOpen: ({ context }) => !!context.reinstatement?.open && !!context.reinstatement.operationId,
   },
@@ -578,17 +574,17 @@ export const subscriptionMachine = setup({
               actions: [{ type: 'applyChange', params: applyChangeParams.fromEvent }, 'takeChangeFromEvent'],
             },
             'vendor.changePlan': {
-              guard: and(['newPlan', 'noPendingChange']),
+              guard: 'requestable',
               target: 'changing',
               actions: { type: 'startRequest', params: { kind: 'changePlan', from: 'subscribed' } },
             },
             'vendor.changeQuantity': {
-              guard: and(['newQuantity', 'noPendingChange']),
+              guard: 'requestable',
               target: 'changing',
               actions: { type: 'startRequest', params: { kind: 'changeQuantity', from: 'subscribed' } },
             },
             'vendor.cancel': {
-              guard: 'noPendingChange',
+              guard: 'requestable',
               target: '#subscription.cancelling',
               actions: { type: 'startRequest', params: { kind: 'cancel', from: 'subscribed' } },
             },

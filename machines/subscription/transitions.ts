@@ -140,6 +140,24 @@ export function matchesRequest({ context, event }: Args): boolean {
   return event.type === 'ChangePlan' ? event.planId === request.planId : event.quantity === request.quantity
 }
 
+/**
+ * Why a vendor request cannot go to Microsoft, in words for the vendor's API; undefined when nothing in the
+ * request or the open customer change stands in its way (the state decides the rest). The machine's guard
+ * `requestable` and the API's refusal (`refusalOf`) both read it: one rule, one owner.
+ */
+export function requestRefusal(context: SubscriptionContext, event: SubscriptionEvent): string | undefined {
+  const { change, subscription } = context
+  if (change)
+    return `a customer ${change.action} (operation ${change.operationId}) is being decided; try again after it settles`
+  if (event.type === 'vendor.changePlan' && event.planId === subscription.planId)
+    return `the subscription is already on plan ${event.planId}`
+  if (event.type === 'vendor.changeQuantity') {
+    if (!Number.isInteger(event.quantity) || event.quantity <= 0) return 'the quantity must be a positive whole number'
+    if (event.quantity === subscription.quantity) return `the subscription already has ${event.quantity} seats`
+  }
+  return undefined
+}
+
 export function observedDrift({ context, event }: Args): boolean {
   return (
     event.type === 'status.observed' &&

@@ -7,6 +7,7 @@ import type { Buyer, SubscriptionEvent } from './events.ts'
 import type { PendingChange, VendorRequest } from './context.ts'
 import { stepOf, type SubscriptionSnapshot } from './drive.ts'
 import type { SubscriptionFacts } from './facts.ts'
+import { requestRefusal } from './transitions.ts'
 
 export interface SubscriptionView extends SubscriptionFacts {
   /** The lifecycle step inside the status, e.g. `provisioning`, `subscribed.deciding`. */
@@ -37,19 +38,13 @@ export function viewOf(snapshot: SubscriptionSnapshot): SubscriptionView {
 
 /**
  * Why the subscription cannot take a vendor request now, in words for the vendor's API; undefined when
- * it can. Mirrors the machine's guards: same plan or seats, a seat count that is not a positive whole
- * number, or a state where Microsoft would refuse the request.
+ * it can. The machine decides (`snapshot.can`); the words come from the rule its guard reads.
  */
 export function refusalOf(snapshot: SubscriptionSnapshot, event: SubscriptionEvent): string | undefined {
   if (snapshot.can(event)) return undefined
-  const { subscription, change } = snapshot.context
-  if (change)
-    return `a customer ${change.action} (operation ${change.operationId}) is being decided; try again after it settles`
-  if (event.type === 'vendor.changePlan' && event.planId === subscription.planId)
-    return `the subscription is already on plan ${event.planId}`
-  if (event.type === 'vendor.changeQuantity') {
-    if (!Number.isInteger(event.quantity) || event.quantity <= 0) return 'the quantity must be a positive whole number'
-    if (event.quantity === subscription.quantity) return `the subscription already has ${event.quantity} seats`
-  }
-  return `not possible while the subscription is ${subscription.saasSubscriptionStatus} (${stepOf(snapshot)})`
+  const { subscription } = snapshot.context
+  return (
+    requestRefusal(snapshot.context, event) ??
+    `not possible while the subscription is ${subscription.saasSubscriptionStatus} (${stepOf(snapshot)})`
+  )
 }

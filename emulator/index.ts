@@ -29,7 +29,7 @@ export type { Offer, OfferInput, Plan } from './core/catalogue.ts'
 export { DEFAULT_CATALOGUE } from './core/catalogue.ts'
 export type { Faults, FaultsInput, ScriptEntry } from './core/faults.ts'
 export type { JournalEntry, Operation, Subscription, UsageRecord, WebhookDelivery } from './core/types.ts'
-export { MarketplaceError } from './core/errors.ts'
+export { EmulatorRefusal } from './core/errors.ts'
 export { API_OPERATIONS, type ApiOperationId } from './core/api-operations.ts'
 export { MARKETPLACE_RESOURCE_ID, MARKETPLACE_SCOPE } from './identity/identity.ts'
 

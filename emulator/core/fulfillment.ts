@@ -1,6 +1,6 @@
 /**
  * The SaaS Fulfillment API v2 as Microsoft answers the publisher (contract §2, §3): the rules of every
- * call, independent of HTTP. Refusals are thrown as `MarketplaceError`s with Microsoft's status codes.
+ * call, independent of HTTP. Refusals are thrown as `EmulatorRefusal`s with Microsoft's status codes.
  * @module
  */
 import { z } from 'zod'

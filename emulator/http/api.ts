@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { Hono, type Context, type Handler, type MiddlewareHandler } from 'hono'
 import type { ApiOperationId } from '../core/api-operations.ts'
 import type { EmulatorCore } from '../core/emulator.ts'
-import { badRequest, MarketplaceError } from '../core/errors.ts'
+import { badRequest, EmulatorRefusal } from '../core/errors.ts'
 import { jsonBody } from './body.ts'
 
 export const API_VERSION = '2018-08-31'
@@ -21,7 +21,7 @@ export function createApiRouter(core: EmulatorCore, errorBody: ErrorBody) {
   const app = new Hono<ApiEnv>()
 
   app.onError((err, c) => {
-    if (err instanceof MarketplaceError) return c.json(errorBody(err.code, err.message), err.status)
+    if (err instanceof EmulatorRefusal) return c.json(errorBody(err.code, err.message), err.status)
     core.logger.error({ err }, 'emulator API call failed')
     return c.json(errorBody('InternalServerError', 'An unexpected error occurred.'), 500)
   })

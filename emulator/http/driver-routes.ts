@@ -6,7 +6,7 @@
  * @module
  */
 import { Hono, type Context } from 'hono'
-import { badRequest, MarketplaceError } from '../core/errors.ts'
+import { badRequest, EmulatorRefusal } from '../core/errors.ts'
 import type { OfferInput } from '../core/catalogue.ts'
 import type { ActionOptions } from '../core/customer.ts'
 import type { Marketplace } from '../core/marketplace.ts'
@@ -24,7 +24,7 @@ export function createDriverRoutes(marketplace: Marketplace) {
   const m = marketplace
 
   app.onError((err, c) => {
-    if (err instanceof MarketplaceError) return c.json({ error: { code: err.code, message: err.message } }, err.status)
+    if (err instanceof EmulatorRefusal) return c.json({ error: { code: err.code, message: err.message } }, err.status)
     throw err
   })
 

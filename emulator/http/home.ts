@@ -5,7 +5,7 @@
  * @module
  */
 import { Hono } from 'hono'
-import { MarketplaceError } from '../core/errors.ts'
+import { EmulatorRefusal } from '../core/errors.ts'
 import type { Marketplace } from '../core/marketplace.ts'
 
 const ACTIONS = ['suspend', 'reinstate', 'renew', 'unsubscribe'] as const
@@ -47,7 +47,7 @@ ${plan.isPricePerSeat ? `<input name="quantity" type="number" value="${plan.minQ
 export function createHomeRoutes(marketplace: Marketplace) {
   const app = new Hono()
   app.onError((err, c) => {
-    if (err instanceof MarketplaceError) return c.html(page(marketplace, err.message), err.status)
+    if (err instanceof EmulatorRefusal) return c.html(page(marketplace, err.message), err.status)
     throw err
   })
 

@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const outDir = resolve(root, process.argv[2] ?? 'dist')
 
 /** The programs that run in production; everything they import is compiled with them. */
-const ENTRY_POINTS = ['server/main.ts', 'worker/main.ts']
+const ENTRY_POINTS = ['server/main.ts', 'worker/main.ts', 'ops/main.ts']
 /** In outDir, where `worker/create-worker.ts` looks for it. */
 const WORKFLOW_BUNDLE = 'workflow-bundle.js'
 

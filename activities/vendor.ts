@@ -5,7 +5,7 @@
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity'
 import type { ActionParams } from '../machines/subscription/index.ts'
 import { translatingFailures } from './failures.ts'
-import type { Decision, HookContext, ProvisionResult, VendorHooks } from './hooks/index.ts'
+import type { VendorDecision, HookContext, ProvisionResult, VendorHooks } from './hooks/index.ts'
 
 export function vendorActivities(hooks: VendorHooks) {
   /**
@@ -25,11 +25,11 @@ export function vendorActivities(hooks: VendorHooks) {
 
   return {
     provision: (p: ActionParams['provision']): Promise<ProvisionResult> => run((ctx) => hooks.provision(p, ctx)),
-    decideChange: (p: ActionParams['decideChange'] & { deadline: string }): Promise<Decision> =>
+    decideChange: (p: ActionParams['decideChange'] & { deadline: string }): Promise<VendorDecision> =>
       run((ctx) => hooks.decideChange(p, ctx)),
     applyChange: (p: ActionParams['applyChange']): Promise<void> => run((ctx) => hooks.applyChange(p, ctx)),
     suspendAccess: (p: ActionParams['suspendAccess']): Promise<void> => run((ctx) => hooks.suspend(p, ctx)),
-    decideReinstatement: (p: ActionParams['decideReinstatement']): Promise<Decision> =>
+    decideReinstatement: (p: ActionParams['decideReinstatement']): Promise<VendorDecision> =>
       run((ctx) => hooks.reinstate(p, ctx)),
     deprovision: (p: ActionParams['deprovision']): Promise<void> => run((ctx) => hooks.deprovision(p, ctx)),
     notify: (p: ActionParams['notify']): Promise<void> => run((ctx) => hooks.notify(p, ctx)),

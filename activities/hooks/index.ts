@@ -23,7 +23,7 @@ export { httpHooks, signPayload, verifySignature } from './http.ts'
 export { demoHooks } from './demo.ts'
 export {
   VendorRejectedError,
-  type Decision,
+  type VendorDecision,
   type HookContext,
   type ProvisionResult,
   type VendorHooks,

@@ -23,7 +23,8 @@ export type ProvisionResult =
   /** Accepted; the vendor reports completion later through `POST /api/subscriptions/:id/provisioning`. */
   | { status: 'pending'; reference?: string }
 
-export interface Decision {
+/** The vendor's answer to a customer's change or a reinstatement (not the workflow's decision record). */
+export interface VendorDecision {
   accept: boolean
   reason?: string
 }
@@ -35,7 +36,7 @@ export interface VendorHooks {
   decideChange(
     req: { subscription: SubscriptionFacts; change: PendingChange; deadline: string },
     ctx: HookContext,
-  ): Promise<Decision>
+  ): Promise<VendorDecision>
   /** Microsoft confirmed a new plan or seat count: apply it. */
   applyChange(
     req: { subscription: SubscriptionFacts; previous: { planId: string; quantity?: number }; operationId?: string },
@@ -44,7 +45,7 @@ export interface VendorHooks {
   /** Payment failed: limit access, keep all data. */
   suspend(req: { subscription: SubscriptionFacts }, ctx: HookContext): Promise<void>
   /** Payment made: restore access, or refuse (the subscription is then cancelled). */
-  reinstate(req: { subscription: SubscriptionFacts }, ctx: HookContext): Promise<Decision>
+  reinstate(req: { subscription: SubscriptionFacts }, ctx: HookContext): Promise<VendorDecision>
   /** Cancelled: revoke access now, keep the data until `retainUntil`. */
   deprovision(req: { subscription: SubscriptionFacts; retainUntil: string }, ctx: HookContext): Promise<void>
   /** Informational events (Renew, …). */

@@ -49,7 +49,7 @@ async function entitlementsOf(tenantId: string) {
 describe('a genuine token replayed with a forged body', () => {
   it('seeds a new subscription from Microsoft, not from the body: the attacker’s tenant gets nothing', async () => {
     const { id, purchase, body } = unseenPurchase()
-    const realTenant = purchase.subscription.beneficiary!.tenantId
+    const realTenant = purchase.subscription.beneficiary.tenantId
     const mallory = attacker()
     const token = await genuineToken()
     const forged = {
@@ -75,7 +75,7 @@ describe('a genuine token replayed with a forged body', () => {
     expect(v).toMatchObject({ planId: 'instant', saasSubscriptionStatus: 'Subscribed' })
     expect(v.quantity).toBeUndefined()
     expect(v.beneficiary?.tenantId).toBe(realTenant)
-    expect(v.purchaser?.tenantId).toBe(microsoft.purchaser!.tenantId)
+    expect(v.purchaser?.tenantId).toBe(microsoft.purchaser.tenantId)
 
     // Entitlements are read from Temporal's visibility store, about a second behind the workflow.
     const real = await eventually(

@@ -49,7 +49,7 @@ export function webhookBodyOf(h: Harness, subscriptionId: string, operationId: s
   const { subscription, operations } = h.emulator.marketplace.getSubscription(subscriptionId)
   const operation = operations.find((o) => o.id === operationId)
   if (!operation) throw new Error(`no operation ${operationId} on ${subscriptionId}`)
-  return webhookPayload(operation, subscription, operation.timeStamp)
+  return { ...webhookPayload(operation, subscription, operation.timeStamp), subscription }
 }
 
 /** Status, plan and seats: what must agree between the service and Microsoft. */

@@ -5,7 +5,6 @@
  * cluster or Temporal Cloud.
  * @module
  */
-import { Client, Connection } from '@temporalio/client'
 import { loadClientConnectConfig } from '@temporalio/envconfig'
 import { NativeConnection } from '@temporalio/worker'
 
@@ -20,11 +19,6 @@ export function temporalSettings(): TemporalSettings {
     connectionOptions: { ...connectionOptions, address: connectionOptions.address ?? 'localhost:7233' },
     namespace: namespace ?? 'default',
   }
-}
-
-export async function connectClient(settings: TemporalSettings = temporalSettings()): Promise<Client> {
-  const connection = await Connection.connect(settings.connectionOptions)
-  return new Client({ connection, namespace: settings.namespace })
 }
 
 export function connectWorker(settings: TemporalSettings = temporalSettings()): Promise<NativeConnection> {

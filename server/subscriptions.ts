@@ -51,6 +51,7 @@ import {
   type SubscriptionWorkflowInput,
   type VendorRequestResult,
 } from '../workflows/subscription.ts'
+import { messageOf } from '../workflows/errors.ts'
 
 // A CommonJS package: its namespace comes through the default import under plain Node ESM.
 const { WorkflowExecutionStatus } = proto.temporal.api.enums.v1
@@ -142,7 +143,7 @@ export function createSubscriptionsGateway(options: {
     try {
       return await send()
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new RequestRefusedError(causeOf(err))
+      if (err instanceof WorkflowUpdateFailedError) throw new RequestRefusedError(messageOf(err))
       throw err
     }
   }
@@ -284,10 +285,4 @@ function summaryOf(
     name: name ?? undefined,
     running,
   }
-}
-
-function causeOf(err: Error): string {
-  let e: unknown = err
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause
-  return e instanceof Error ? e.message : String(err)
 }

@@ -10,6 +10,7 @@
  */
 import * as wf from '@temporalio/workflow'
 import type { Activities } from '../activities/index.ts'
+import { messageOf } from './errors.ts'
 import type { SideEffect, SubscriptionEvent } from '../machines/subscription/index.ts'
 
 export interface EffectSettings {
@@ -217,11 +218,4 @@ async function callHook(
     }
     return { note: `vendor hook ${effect.type} failed after retries: ${messageOf(err)}` }
   }
-}
-
-/** Activity failures wrap the real cause; operators want the cause's words. */
-export function messageOf(err: unknown): string {
-  let e: unknown = err
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause
-  return e instanceof Error ? e.message : String(e)
 }

@@ -35,7 +35,8 @@ import {
   type SubscriptionView,
 } from '../machines/subscription/index.ts'
 import type { Activities } from '../activities/index.ts'
-import { messageOf, perform, type EffectResult, type EffectSettings } from './effects.ts'
+import { perform, type EffectResult, type EffectSettings } from './effects.ts'
+import { messageOf } from './errors.ts'
 import { LANE_OF, type Lane } from './lanes.ts'
 import { upsertSearchable } from './searchable.ts'
 

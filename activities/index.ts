@@ -7,10 +7,19 @@
 import type { MarketplaceClient } from '../marketplace/client/index.ts'
 import type { VendorHooks } from './hooks/index.ts'
 import { marketplaceActivities } from './marketplace.ts'
+import { reconciliationActivities, type ReconciliationDeps } from './reconciliation.ts'
 import { vendorActivities } from './vendor.ts'
 
-export function createActivities(deps: { marketplace: MarketplaceClient; hooks: VendorHooks }) {
-  return { ...marketplaceActivities(deps.marketplace), ...vendorActivities(deps.hooks) }
+export function createActivities(deps: {
+  marketplace: MarketplaceClient
+  hooks: VendorHooks
+  reconciliation: Omit<ReconciliationDeps, 'marketplace'>
+}) {
+  return {
+    ...marketplaceActivities(deps.marketplace),
+    ...vendorActivities(deps.hooks),
+    ...reconciliationActivities({ marketplace: deps.marketplace, ...deps.reconciliation }),
+  }
 }
 
 export type Activities = ReturnType<typeof createActivities>

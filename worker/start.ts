@@ -2,17 +2,20 @@
  * Starts a worker for the subscription workflows and their activities.
  * @module
  */
+import { Client } from '@temporalio/client'
 import type { Config } from '../config/env.ts'
 import type { Logger } from '../config/logger.ts'
 import { createActivities } from '../activities/index.ts'
 import { createVendorHooks, type VendorHooks } from '../activities/hooks/index.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
+import { createSubscriptionsGateway } from '../server/subscriptions.ts'
 import { connectWorker, type TemporalSettings } from '../temporal/connection.ts'
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker'
 import { createWorker, type CreateWorkerOptions } from './create-worker.ts'
 import { withMetering } from '../activities/metering.ts'
 import { ensureMeteringSchedules } from '../metering/schedules.ts'
 import { startMetering } from '../metering/service.ts'
+import { ensureReconciliationSchedule } from './schedules.ts'
 
 export interface RunningWorker {
   /** Settles when the worker stops; rejects if it crashed. */
@@ -43,13 +46,33 @@ export async function startWorker(options: {
   const hooks = options.hooks ?? (await createVendorHooks(config.vendor))
   // Metering (DATABASE_URL set): migrates the ledger on start, then runs its activities and Schedules.
   const metering = config.metering && (await startMetering({ settings: config.metering, marketplace, logger }))
+  // Reconciliation reads visibility and signals subscription workflows over the worker's own connection.
+  const client = new Client({ connection, namespace: temporal.namespace })
+  const subscriptions = createSubscriptionsGateway({
+    client,
+    taskQueue: config.taskQueue,
+    settings: {
+      retentionDays: config.lifecycle.dataRetentionDays,
+      changeDecisionMs: config.lifecycle.changeDecisionMs,
+      hookHeartbeatTimeoutMs: config.lifecycle.hookHeartbeatTimeoutMs,
+    },
+  })
   const worker = await createWorker({
     connection,
     namespace: temporal.namespace,
     taskQueue: config.taskQueue,
-    activities: withMetering(createActivities({ marketplace, hooks }), metering),
+    activities: withMetering(
+      createActivities({ marketplace, hooks, reconciliation: { client, subscriptions, logger } }),
+      metering,
+    ),
     workflowBundle: options.workflowBundle,
     shutdownGraceTimeMs: options.shutdownGraceTimeMs,
+  })
+  await ensureReconciliationSchedule({
+    client,
+    taskQueue: config.taskQueue,
+    reconciliation: config.reconciliation,
+    logger,
   })
   if (config.metering) {
     const { intervalMs } = config.metering

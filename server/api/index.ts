@@ -17,6 +17,9 @@
  * | POST   /api/subscriptions/{id}/retry               | 202     | 400 404 410            |
  * | GET    /api/entitlements?tenantId=…                | 200     | 400                    |
  * | /api/usage…, /api/subscriptions/{id}/usage…        | see `usage.ts`                   |
+ * | POST   /api/reconciliations                        | 202     |                        |
+ * | GET    /api/reconciliations/{id}                   | 200     | 400 404                |
+ * | GET    /api/reconciliations?limit=N                | 200     | 400                    |
  * All of them may also answer 401 (no or bad token) and 503 (Temporal or Entra ID unreachable).
  * @module
  */
@@ -24,10 +27,12 @@ import type { JWTVerifyGetKey } from 'jose'
 import packageJson from '../../package.json' with { type: 'json' }
 import type { Config } from '../../config/env.ts'
 import type { Logger } from '../../config/logger.ts'
+import type { ReconciliationsGateway } from '../reconciliations.ts'
 import type { SubscriptionsGateway } from '../subscriptions.ts'
 import { apiAuth } from './auth.ts'
 import { entitlements } from './entitlements.ts'
 import { errorHandler } from './errors.ts'
+import { reconciliationRoutes } from './reconciliations.ts'
 import { subscriptionRequests } from './requests.ts'
 import { apiApp, BEARER } from './route.ts'
 import { subscriptionReads } from './subscriptions.ts'
@@ -42,6 +47,8 @@ export interface ApiDeps {
   subscriptions: ApiGateway
   /** Metered billing (DATABASE_URL set); its routes are left out without it. */
   usage?: Omit<UsageDeps, 'auth'>
+  /** Reconciliation runs; their routes are left out without it. */
+  reconciliations?: ReconciliationsGateway
   admin: Config['admin']
   logger: Logger
   /** Entra signing keys given directly (tests); otherwise the configured tenant's published keys. */
@@ -66,6 +73,7 @@ export function api(deps: ApiDeps) {
   app.route('/', subscriptionRequests({ subscriptions, auth, logger }))
   app.route('/', entitlements({ subscriptions, auth }))
   if (deps.usage) app.route('/', usageRoutes({ ...deps.usage, auth }))
+  if (deps.reconciliations) app.route('/', reconciliationRoutes({ reconciliations: deps.reconciliations, auth }))
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
     info: {
@@ -82,6 +90,10 @@ export function api(deps: ApiDeps) {
       { name: 'subscriptions', description: 'SaaS subscriptions, one durable workflow each' },
       { name: 'entitlements', description: 'What a customer tenant may use' },
       { name: 'usage', description: 'Metered billing: usage in, hourly reports to Microsoft, their outcome' },
+      {
+        name: 'reconciliations',
+        description: "Runs that compare every subscription with Microsoft's and repair drift",
+      },
     ],
   })
   return app

@@ -1,0 +1,247 @@
+/**
+ * Reconciliation: the service and Microsoft agree even when webhooks were lost. One run reads every
+ * subscription from List Subscriptions, page after page, and checks each page against the service's own
+ * view (activities/reconciliation.ts): what differs is repaired through the subscription's workflow, as
+ * if the webhook had come, or reported. Started by the Schedule `saas-reconciliation` or by the API.
+ *
+ * Pages are listed one after the other (each names the next) and checked in a sliding window of
+ * `pageConcurrency` at once; the run continues as new every `pagesPerRun` pages, carrying the report, so
+ * 100k subscriptions never overflow one history. The report is the workflow's result, and the `progress`
+ * query answers it while the run goes on.
+ * @module
+ */
+import * as wf from '@temporalio/workflow'
+import type { Activities } from '../activities/index.ts'
+import type { SubscriptionStatus } from '../machines/subscription/index.ts'
+
+/** Id of the Schedule, and prefix of every run's workflow id (the Schedule appends the time it fires). */
+export const RECONCILIATION_ID = 'saas-reconciliation'
+
+const DAY_MS = 24 * 3_600_000
+
+export interface ReconciliationSettings {
+  /** A subscription still PendingFulfillmentStart this long after its purchase is reported as `activationOverdue`. */
+  activationDeadlineMs: number
+  /** Pages checked at the same time. */
+  pageConcurrency: number
+  /** Pages per run before continuing as new (sooner if Temporal suggests it). */
+  pagesPerRun: number
+}
+
+export const DEFAULT_RECONCILIATION_SETTINGS: ReconciliationSettings = {
+  activationDeadlineMs: 7 * DAY_MS,
+  pageConcurrency: 4,
+  pagesPerRun: 25,
+}
+
+export interface ReconciliationInput {
+  trigger: 'schedule' | 'api'
+  settings?: Partial<ReconciliationSettings>
+  /** Set by continue-as-new: where listing resumes, and the report so far. */
+  carried?: { nextLink: string; report: ReconciliationReport }
+}
+
+/** One entry of List Subscriptions, reduced to what is compared; a repair reads the subscription again. */
+export interface ListedSubscription {
+  id: string
+  status: SubscriptionStatus
+  planId: string
+  quantity?: number
+  termEndDate?: string
+  /** When it was bought, to tell an overdue activation. */
+  created?: string
+}
+
+export interface ListedPage {
+  subscriptions: ListedSubscription[]
+  /** Absent on the last page. */
+  nextLink?: string
+}
+
+/** Repairs: the service now does what Microsoft says. */
+export const REPAIR_KINDS = ['adopted', 'statusObserved', 'operationDelivered'] as const
+/** Reports: told to operators, nothing changed. */
+export const REPORT_KINDS = [
+  'pendingFulfillmentStart',
+  'activationOverdue',
+  'unknownSuspended',
+  'unknownUnsubscribed',
+  'closedButActive',
+] as const
+export type RepairKind = (typeof REPAIR_KINDS)[number]
+export type ReportKind = (typeof REPORT_KINDS)[number]
+
+export const COMPARED_FIELDS = ['status', 'planId', 'quantity', 'termEndDate'] as const
+export type ComparedField = (typeof COMPARED_FIELDS)[number]
+
+export interface Difference {
+  field: ComparedField
+  microsoft?: string | number
+  service?: string | number
+}
+
+export interface Finding {
+  subscriptionId: string
+  kind: RepairKind | ReportKind
+  /** What Microsoft says and what the service had, for each field that differed. */
+  differences?: Difference[]
+  operationId?: string
+  action?: string
+  /** In words, for the operator. */
+  message: string
+}
+
+/** What checking one page found: `inSync` subscriptions needed nothing; each other one has findings. */
+export interface PageReport {
+  checked: number
+  inSync: number
+  findings: Finding[]
+}
+
+export interface ReconciliationReport {
+  id: string
+  trigger: ReconciliationInput['trigger']
+  startedAt: string
+  finishedAt?: string
+  durationMs?: number
+  /** Pages of List Subscriptions read so far. */
+  pages: number
+  counts: {
+    checked: number
+    inSync: number
+    repaired: Record<RepairKind, number>
+    reported: Record<ReportKind, number>
+  }
+  repairs: Finding[]
+  reports: Finding[]
+  /** Findings counted but not listed, past the first `MAX_LISTED_FINDINGS`. */
+  unlisted: number
+  /** Pages whose check still failed after its retries: their subscriptions are not counted as checked. */
+  failedPages: { page: number; error: string }[]
+  /** Why the run ended before the last page (List Subscriptions kept failing). */
+  error?: string
+}
+
+/** Keeps a report of a run with much drift small enough to carry across continue-as-new. */
+export const MAX_LISTED_FINDINGS = 1_000
+
+/** The report so far, while the run goes on (and the final one after it ended). */
+export const progressQuery = wf.defineQuery<ReconciliationReport>('progress')
+
+const { listSubscriptionsPage } = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  // Throttling is retried after Retry-After; a marketplace down for ~10 minutes ends the run (the next one resumes).
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 },
+})
+const { reconcilePage, recordReconciliation } = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
+})
+
+export async function reconciliationWorkflow(input: ReconciliationInput): Promise<ReconciliationReport> {
+  const settings = { ...DEFAULT_RECONCILIATION_SETTINGS, ...input.settings }
+  let report = input.carried?.report ?? emptyReport(wf.workflowInfo().workflowId, input.trigger, now())
+  wf.setHandler(progressQuery, () => report)
+
+  const window = new Set<Promise<void>>()
+  let nextLink = input.carried?.nextLink
+  let pagesThisRun = 0
+  do {
+    let page: ListedPage
+    try {
+      page = await listSubscriptionsPage(nextLink)
+    } catch (err) {
+      report = { ...report, error: `List Subscriptions failed: ${messageOf(err)}` }
+      break
+    }
+    report = { ...report, pages: report.pages + 1 }
+    while (window.size >= settings.pageConcurrency) await Promise.race(window)
+    if (page.subscriptions.length > 0) check(page.subscriptions, report.pages)
+    nextLink = page.nextLink
+    pagesThisRun++
+    if (nextLink && (pagesThisRun >= settings.pagesPerRun || wf.workflowInfo().continueAsNewSuggested)) {
+      await Promise.all(window)
+      return wf.continueAsNew<typeof reconciliationWorkflow>({ ...input, carried: { nextLink, report } })
+    }
+  } while (nextLink)
+  await Promise.all(window)
+
+  const finishedAt = now()
+  report = { ...report, finishedAt, durationMs: Date.parse(finishedAt) - Date.parse(report.startedAt) }
+  await recordReconciliation(report)
+  return report
+
+  function check(subscriptions: ListedSubscription[], pageNumber: number) {
+    const task = reconcilePage({ subscriptions, activationDeadlineMs: settings.activationDeadlineMs }).then(
+      (result) => void (report = withPage(report, result)),
+      (err) =>
+        void (report = {
+          ...report,
+          failedPages: [...report.failedPages, { page: pageNumber, error: messageOf(err) }],
+        }),
+    )
+    const tracked: Promise<void> = task.finally(() => window.delete(tracked))
+    window.add(tracked)
+  }
+}
+
+export function emptyReport(
+  id: string,
+  trigger: ReconciliationReport['trigger'],
+  startedAt: string,
+): ReconciliationReport {
+  const zero = <K extends string>(kinds: readonly K[]) =>
+    Object.fromEntries(kinds.map((k) => [k, 0])) as Record<K, number>
+  return {
+    id,
+    trigger,
+    startedAt,
+    pages: 0,
+    counts: { checked: 0, inSync: 0, repaired: zero(REPAIR_KINDS), reported: zero(REPORT_KINDS) },
+    repairs: [],
+    reports: [],
+    unlisted: 0,
+    failedPages: [],
+  }
+}
+
+/** Adds one page's findings: every one counted, the first `MAX_LISTED_FINDINGS` listed. */
+export function withPage(report: ReconciliationReport, page: PageReport): ReconciliationReport {
+  const repaired = { ...report.counts.repaired }
+  const reported = { ...report.counts.reported }
+  const repairs = [...report.repairs]
+  const reports = [...report.reports]
+  let unlisted = report.unlisted
+  for (const finding of page.findings) {
+    const isRepair = isRepairKind(finding.kind)
+    if (isRepair) repaired[finding.kind as RepairKind]++
+    else reported[finding.kind as ReportKind]++
+    if (repairs.length + reports.length >= MAX_LISTED_FINDINGS) unlisted++
+    else (isRepair ? repairs : reports).push(finding)
+  }
+  return {
+    ...report,
+    counts: {
+      checked: report.counts.checked + page.checked,
+      inSync: report.counts.inSync + page.inSync,
+      repaired,
+      reported,
+    },
+    repairs,
+    reports,
+    unlisted,
+  }
+}
+
+export const isRepairKind = (kind: Finding['kind']): kind is RepairKind =>
+  (REPAIR_KINDS as readonly string[]).includes(kind)
+
+function messageOf(err: unknown): string {
+  let e = err
+  // Temporal wraps an activity's failure: the cause is what went wrong.
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause
+  return e instanceof Error ? e.message : String(err)
+}
+
+const now = () => new Date().toISOString()

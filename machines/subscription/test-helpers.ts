@@ -49,11 +49,22 @@ export function facts(overrides: Partial<SubscriptionFacts> = {}): SubscriptionF
   }
 }
 
+/** `converge: false` is a run recorded before convergence, which replays the edges it took then. */
+export interface RunOptions {
+  converge?: boolean
+}
+
 export function input(
   origin: SubscriptionInput['origin'],
   overrides: Partial<SubscriptionFacts> = {},
+  { converge }: RunOptions = {},
 ): SubscriptionInput {
-  return { subscription: facts(overrides), origin, retentionDays: RETENTION_DAYS }
+  return {
+    subscription: facts(overrides),
+    origin,
+    retentionDays: RETENTION_DAYS,
+    ...(converge === undefined ? {} : { converge }),
+  }
 }
 
 type OperationType = Exclude<MarketplaceEvent['type'], 'operation.unknown'>
@@ -110,6 +121,15 @@ export function changeQuantity(
   return { type: 'ChangeQuantity', quantity, ...operationFields('ChangeQuantity', operationId, options) }
 }
 
+/** Microsoft's Unsubscribe, with the plan and seats the subscription ended on when Get Operation reports them. */
+export function unsubscribe(
+  operationId: string,
+  final: { planId?: string; quantity?: number } = {},
+  options: OperationOptions = {},
+): MarketplaceEvent {
+  return { type: 'Unsubscribe', ...final, ...operationFields('Unsubscribe', operationId, options) }
+}
+
 export function unknownOperation(operationId: string, action: string): MarketplaceEvent {
   return {
     type: 'operation.unknown',
@@ -139,12 +159,12 @@ export class Run {
     this.steps = [first]
   }
 
-  static purchase(overrides: Partial<SubscriptionFacts> = {}): Run {
-    return new Run(start(input('purchase', overrides), T0))
+  static purchase(overrides: Partial<SubscriptionFacts> = {}, options: RunOptions = {}): Run {
+    return new Run(start(input('purchase', overrides, options), T0))
   }
 
-  static adopt(status: SubscriptionStatus, overrides: Partial<SubscriptionFacts> = {}): Run {
-    return new Run(start(input('adoption', { saasSubscriptionStatus: status, ...overrides }), T0))
+  static adopt(status: SubscriptionStatus, overrides: Partial<SubscriptionFacts> = {}, options: RunOptions = {}): Run {
+    return new Run(start(input('adoption', { saasSubscriptionStatus: status, ...overrides }, options), T0))
   }
 
   get last(): Step {
@@ -193,9 +213,15 @@ export const STEPS = [
 ] as const
 export type RestingStep = (typeof STEPS)[number]
 
-/** A purchased subscription taken by its ordinary path to the given step. */
-export function reach(target: RestingStep): Run {
-  const run = Run.purchase()
+/**
+ * A purchased subscription taken by its ordinary path to the given step. Operations that change the
+ * status are followed by Microsoft's view (`status.observed`, the workflow's answer to `resync`), except
+ * in a run from before convergence (`converge: false`), where the operation alone moves it.
+ */
+export function reach(target: RestingStep, options: RunOptions = {}): Run {
+  const legacy = options.converge === false
+  const view = (status: SubscriptionStatus) => (legacy ? [] : [observed({ saasSubscriptionStatus: status })])
+  const run = Run.purchase({}, options)
   const path: Record<RestingStep, SubscriptionEvent[]> = {
     awaitingBuyer: [],
     provisioning: [{ type: 'buyer.confirmed', buyer: { email: 'buyer@contoso.com' } }],
@@ -221,11 +247,14 @@ export function reach(target: RestingStep): Run {
     ],
     'subscribed.changing': [...toSubscribed(), { type: 'vendor.changePlan', requestId: 'req-plan', planId: 'premium' }],
     cancelling: [...toSubscribed(), { type: 'vendor.cancel', requestId: 'req-cancel' }],
-    'suspended.idle': [...toSubscribed(), operation('Suspend', 'op-suspend')],
+    'suspended.idle': [...toSubscribed(), operation('Suspend', 'op-suspend'), ...view('Suspended')],
+    // As Microsoft does it today: the Reinstate arrives Succeeded, then Microsoft's view says Subscribed.
     'suspended.reinstating': [
       ...toSubscribed(),
       operation('Suspend', 'op-suspend'),
+      ...view('Suspended'),
       operation('Reinstate', 'op-reinstate'),
+      ...view('Subscribed'),
     ],
     unsubscribed: [...toSubscribed(), operation('Unsubscribe', 'op-unsubscribe')],
   }

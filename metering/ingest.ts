@@ -40,6 +40,8 @@ export interface IngestDeps {
 interface Candidate extends UsageEventInput {
   at: Date
   hour: Date
+  /** The event as given: results are keyed by it. */
+  input: UsageEventInput
 }
 
 export async function ingest(deps: IngestDeps, events: UsageEventInput[]): Promise<IngestResult[]> {
@@ -55,7 +57,7 @@ export async function ingest(deps: IngestDeps, events: UsageEventInput[]): Promi
       reject(e, `occurredAt ${e.occurredAt} is in the future; send usage once it has happened`)
     else if (at.getTime() < now - MICROSOFT_WINDOW_MS)
       reject(e, `occurredAt ${e.occurredAt} is too old to bill: Microsoft takes usage only within 24 hours`)
-    else timely.push({ ...e, at, hour: floorHour(at) })
+    else timely.push({ ...e, at, hour: floorHour(at), input: e })
   }
 
   const ids = [...new Set(timely.map((e) => e.subscriptionId))]
@@ -64,17 +66,18 @@ export async function ingest(deps: IngestDeps, events: UsageEventInput[]): Promi
   const valid: Candidate[] = []
   for (const e of timely) {
     const state = stateAt(history.get(e.subscriptionId), e.at)
-    if (unknown.has(e.subscriptionId)) reject(e, `unknown subscription ${e.subscriptionId}: Microsoft does not know it`)
-    else if (!state) reject(e, `subscription ${e.subscriptionId} was not yet Subscribed at ${e.occurredAt}`)
+    if (unknown.has(e.subscriptionId))
+      reject(e.input, `unknown subscription ${e.subscriptionId}: Microsoft does not know it`)
+    else if (!state) reject(e.input, `subscription ${e.subscriptionId} was not yet Subscribed at ${e.occurredAt}`)
     else if (state.status !== 'Subscribed')
       reject(
-        e,
+        e.input,
         `subscription ${e.subscriptionId} was ${state.status} at ${e.occurredAt}; usage is billable only while Subscribed`,
       )
     else if (!dimensionOf(deps.catalog, state.offerId, state.planId, e.dimension)) {
       const known = dimensionsOf(deps.catalog, state.offerId, state.planId)
       reject(
-        e,
+        e.input,
         `dimension ${e.dimension} is not metered on plan ${state.planId} of offer ${state.offerId}` +
           (known.length ? ` (its dimensions: ${known.join(', ')})` : ' (the plan has no metered dimensions)'),
       )
@@ -83,7 +86,7 @@ export async function ingest(deps: IngestDeps, events: UsageEventInput[]): Promi
 
   if (valid.length) {
     const outcomes = await inTransaction(deps.pool, (client) => store(client, valid, now))
-    for (const e of valid) results.set(e, outcomes.get(e)!)
+    for (const e of valid) results.set(e.input, outcomes.get(e)!)
   }
   return events.map((e) => results.get(e)!)
 }
@@ -112,9 +115,10 @@ async function store(client: pg.PoolClient, events: Candidate[], now: number) {
   }
   for (const e of stored) outcomes.set(e, { id: e.id, status: 'accepted' })
   if (again.length) {
-    const { rows } = await client.query<{ id: string; same: boolean }>(
-      `SELECT u.id, (u.subscription_id = x.sub AND u.dimension = x.dim AND u.quantity = x.qty AND u.occurred_at = x.at) AS same
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::timestamptz[]) AS x(id, sub, dim, qty, at)
+    const { rows } = await client.query<{ n: string; same: boolean }>(
+      `SELECT x.n, (u.subscription_id = x.sub AND u.dimension = x.dim AND u.quantity = x.qty AND u.occurred_at = x.at) AS same
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::timestamptz[])
+              WITH ORDINALITY AS x(id, sub, dim, qty, at, n)
          JOIN usage_events u ON u.id = x.id`,
       [
         again.map((e) => e.id),
@@ -124,11 +128,12 @@ async function store(client: pg.PoolClient, events: Candidate[], now: number) {
         again.map((e) => e.at),
       ],
     )
-    const same = new Map(rows.map((r) => [r.id, r.same]))
-    for (const e of again) {
+    // By position: the same id may come twice in one request, with different content.
+    const same = new Map(rows.map((r) => [Number(r.n) - 1, r.same]))
+    for (const [i, e] of again.entries()) {
       outcomes.set(
         e,
-        same.get(e.id)
+        same.get(i)
           ? { id: e.id, status: 'duplicate' }
           : {
               id: e.id,

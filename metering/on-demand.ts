@@ -1,0 +1,38 @@
+/**
+ * Metering as the HTTP server uses it: the service started on first use (so the server answers, and
+ * `/health` works, while the database is still coming up), and submissions run now through Temporal, on
+ * the workers, exactly like the scheduled ones.
+ * @module
+ */
+import { randomUUID } from 'node:crypto'
+import type { Client } from '@temporalio/client'
+import type { Logger } from '../config/logger.ts'
+import type { MarketplaceClient } from '../marketplace/client/index.ts'
+import { startMetering, type MeteringService, type MeteringSettings } from './service.ts'
+import type { SubmissionReport } from './submit.ts'
+
+export function meteringForServer(options: {
+  settings: MeteringSettings
+  marketplace: MarketplaceClient
+  logger: Logger
+  client: Client
+  taskQueue: string
+}) {
+  let started: Promise<MeteringService> | undefined
+  return {
+    metering(): Promise<MeteringService> {
+      started ??= startMetering(options).catch((err: unknown) => {
+        started = undefined
+        throw err
+      })
+      return started
+    },
+    runSubmission(): Promise<SubmissionReport> {
+      return options.client.workflow.execute('meteringSubmissionWorkflow', {
+        taskQueue: options.taskQueue,
+        workflowId: `metering-submission-${randomUUID()}`,
+        args: [],
+      }) as Promise<SubmissionReport>
+    },
+  }
+}

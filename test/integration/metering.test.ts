@@ -1,0 +1,331 @@
+/**
+ * Metered billing end to end: a real PostgreSQL (test/setup/postgres.ts), the real Temporal dev server,
+ * the worker's submission workflow and activities, the HTTP API, and the emulator as Microsoft.
+ * Subscriptions are bought on an auto-activated metered offer, so Microsoft has them Subscribed at once.
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { inject } from 'vitest'
+import { silentLogger } from '../../config/logger.ts'
+import { createMarketplaceClient } from '../../marketplace/client/index.ts'
+import { startMetering, type MeteringService } from '../../metering/service.ts'
+import type { ReconciliationReport } from '../../metering/reconcile.ts'
+import type { SubmissionReport } from '../../metering/submit.ts'
+import type { UsageHour } from '../../metering/read.ts'
+import { eventually, startHarness, type Harness } from '../support/harness.ts'
+
+const HOUR = 3_600_000
+const currentHour = () => Math.floor(Date.now() / HOUR) * HOUR
+/** A time in the previous UTC hour: closed at once with METERING_GRACE=0s. */
+const lastHourAt = (minute: number) => new Date(currentHour() - HOUR + minute * 60_000).toISOString()
+const lastHour = () => new Date(currentHour() - HOUR).toISOString()
+
+const CATALOG = {
+  'meter-test': {
+    small: { 'api-calls': { includedMonthly: 100, includedAnnual: 1200 } },
+    large: {
+      'api-calls': { includedMonthly: 1000, includedAnnual: 12000 },
+      'gb-stored': { includedMonthly: 0, includedAnnual: 0 },
+    },
+  },
+}
+const dimension = (id: string, includedQuantity = 0) => ({
+  id,
+  displayName: id,
+  unitOfMeasure: 'unit',
+  pricePerUnit: 0.01,
+  includedQuantity,
+})
+
+let h: Harness
+let db: pg.Pool
+let ledger: MeteringService
+let marketplace: ReturnType<typeof createMarketplaceClient>
+
+async function createDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: inject('postgresUrl') })
+  await admin.connect()
+  const name = `metering_${randomUUID().replace(/-/g, '')}`
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  return inject('postgresUrl').replace(/\/postgres$/, `/${name}`)
+}
+
+beforeAll(async () => {
+  const databaseUrl = await createDatabase()
+  const catalogPath = join(mkdtempSync(join(tmpdir(), 'catalog-')), 'catalog.json')
+  writeFileSync(catalogPath, JSON.stringify(CATALOG))
+  h = await startHarness({
+    env: {
+      DATABASE_URL: databaseUrl,
+      METERING_CATALOG: catalogPath,
+      METERING_GRACE: '0s',
+      METERING_STATE_MAX_AGE: '0s',
+    },
+  })
+  h.emulator.marketplace.putOffer({
+    offerId: 'meter-test',
+    displayName: 'Meter test',
+    plans: [
+      { planId: 'small', displayName: 'Small', autoActivate: true, meteringDimensions: [dimension('api-calls', 100)] },
+      {
+        planId: 'large',
+        displayName: 'Large',
+        autoActivate: true,
+        meteringDimensions: [dimension('api-calls', 1000), dimension('gb-stored')],
+      },
+    ],
+  })
+  db = new pg.Pool({ connectionString: databaseUrl })
+  // The same ledger, as the subscription workflow's activity would write to it.
+  marketplace = createMarketplaceClient({
+    baseUrl: h.emulator.apiUrl,
+    staticToken: h.emulator.staticToken,
+    logger: silentLogger,
+  })
+  ledger = await startMetering({
+    settings: { databaseUrl, catalogPath, graceMs: 0, stateMaxAgeMs: 0 },
+    marketplace,
+    logger: silentLogger,
+  })
+})
+
+afterAll(async () => {
+  await ledger?.close()
+  await db?.end()
+  await h?.stop()
+})
+
+const m = () => h.emulator.marketplace
+
+function buy(planId = 'small'): string {
+  return m().purchase({ offerId: 'meter-test', planId }).subscription.id
+}
+
+async function post(events: unknown[]) {
+  const res = await h.api('/api/usage', { method: 'POST', body: JSON.stringify({ events }) })
+  expect(res.status).toBe(200)
+  return ((await res.json()) as { results: { id: string; status: string; reason?: string }[] }).results
+}
+
+const event = (subscriptionId: string, quantity: number, occurredAt = lastHourAt(10), dim = 'api-calls') => ({
+  id: randomUUID(),
+  subscriptionId,
+  dimension: dim,
+  quantity,
+  occurredAt,
+})
+
+async function submit(): Promise<SubmissionReport> {
+  const res = await h.api('/api/usage/submissions', { method: 'POST' })
+  expect(res.status).toBe(200)
+  return (await res.json()) as SubmissionReport
+}
+
+async function hours(subscriptionId: string): Promise<UsageHour[]> {
+  const from = new Date(currentHour() - 3 * HOUR).toISOString()
+  const to = new Date(currentHour() + 2 * HOUR).toISOString()
+  const res = await h.api(`/api/subscriptions/${subscriptionId}/usage?from=${from}&to=${to}`)
+  expect(res.status).toBe(200)
+  return ((await res.json()) as { hours: UsageHour[] }).hours
+}
+
+const hourOf = async (id: string, at: string, dim = 'api-calls') =>
+  (await hours(id)).find((r) => r.hour === new Date(at).toISOString() && r.dimension === dim)
+
+const batchesFor = (id: string) =>
+  m()
+    .journal({ subscriptionId: id })
+    .filter((e) => e.kind === 'batchUsageEvent')
+
+describe('ingest', () => {
+  it('answers accepted, duplicate or rejected per event, with what to fix', async () => {
+    const id = buy()
+    const ok = event(id, 5)
+    const results = await post([
+      ok,
+      { ...event(id, 1), id: 'zero', quantity: 0 },
+      { ...event(id, 1), subscriptionId: randomUUID() },
+      { ...event(id, 1), dimension: 'gb-stored' },
+      { ...event(id, 1), occurredAt: new Date(Date.now() + HOUR).toISOString() },
+      { ...event(id, 1), occurredAt: new Date(Date.now() - 25 * HOUR).toISOString() },
+    ])
+    expect(results.map((r) => r.status)).toEqual([
+      'accepted',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+    ])
+    expect(results[1]!.reason).toMatch(/greater than 0/)
+    expect(results[2]!.reason).toMatch(/unknown subscription/)
+    expect(results[3]!.reason).toMatch(/not metered on plan small/)
+    expect(results[4]!.reason).toMatch(/future/)
+    expect(results[5]!.reason).toMatch(/too old/)
+
+    const again = await post([ok, { ...ok, quantity: 6 }])
+    expect(again.map((r) => r.status)).toEqual(['duplicate', 'rejected'])
+    expect(again[1]!.reason).toMatch(/already used for different usage/)
+    expect((await hourOf(id, lastHour()))?.quantity).toBe(5)
+
+    const bad = await h.api('/api/usage', { method: 'POST', body: JSON.stringify({ events: [{ id: 'x' }] }) })
+    expect(bad.status).toBe(400)
+  })
+})
+
+describe('submission', () => {
+  it('consumes the included quantity first and reports only the overage, once', async () => {
+    const id = buy()
+    await post([event(id, 60), event(id, 70, lastHourAt(40))])
+    const report = await submit()
+    expect(report.alerts.filter((a) => a.subscriptionId === id)).toEqual([])
+    const row = await hourOf(id, lastHour())
+    expect(row).toMatchObject({ status: 'accepted', quantity: 130, included: 100, reported: 30, acceptedQuantity: 30 })
+    expect(row?.usageEventId).toBeTruthy()
+    expect(
+      m()
+        .usage({ subscriptionId: id })
+        .map((u) => u.quantity),
+    ).toEqual([30])
+
+    // Late usage for the hour already sent goes into the next open hour; the sent hour does not change.
+    const late = event(id, 7, lastHourAt(50))
+    expect((await post([late]))[0]!.status).toBe('accepted')
+    await submit()
+    expect((await hourOf(id, lastHour()))?.reported).toBe(30)
+    expect(await hourOf(id, new Date(currentHour()).toISOString())).toMatchObject({ status: 'open', quantity: 7 })
+    expect(m().usage({ subscriptionId: id })).toHaveLength(1)
+  })
+
+  it('settles a submission whose answer was lost by sending the same quantity again: billed once', async () => {
+    const id = buy()
+    await post([event(id, 150)])
+    // Microsoft takes the batch but answers after the client gave up (MARKETPLACE_TIMEOUT_MS is 3 s).
+    m().setFaults({
+      script: [{ target: 'api', kind: 'slow', operationId: 'MeteringOperations_PostBatchUsageEvent', delayMs: 3_500 }],
+    })
+    await submit()
+    const row = await hourOf(id, lastHour())
+    expect(row).toMatchObject({ status: 'accepted', reported: 50, acceptedQuantity: 50 })
+    expect(row!.attempts).toBeGreaterThanOrEqual(1)
+    expect(batchesFor(id).length).toBeGreaterThanOrEqual(2)
+    expect(
+      m()
+        .usage({ subscriptionId: id })
+        .map((u) => u.quantity),
+    ).toEqual([50])
+  })
+
+  it('does not send the hours of a Suspended subscription, and sends them once it is reinstated', async () => {
+    const id = buy()
+    await post([event(id, 150)])
+    m().suspend(id, { webhook: false })
+    const report = await submit()
+    expect(report.waiting).toBeGreaterThanOrEqual(1)
+    expect(await hourOf(id, lastHour())).toMatchObject({ status: 'waiting', reported: 50 })
+    expect(batchesFor(id)).toEqual([])
+    // Known to be Suspended now: usage from now on is refused at ingest.
+    const now = await post([event(id, 1, new Date().toISOString())])
+    expect(now[0]).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/Suspended/) as unknown })
+
+    m().reinstate(id, { webhook: false })
+    await submit()
+    expect(await hourOf(id, lastHour())).toMatchObject({ status: 'accepted', acceptedQuantity: 50 })
+  })
+
+  it('reports an hour with a mid-hour plan change under the new plan, with its included quantity for the rest of the term', async () => {
+    const id = buy('small')
+    await post([event(id, 80, lastHourAt(10))])
+    const change = m().changePlan(id, 'large', { webhook: false })
+    await marketplace.updateOperation(id, change.id, { status: 'Success' })
+    await eventually(() => m().getSubscription(id).subscription.planId === 'large', { what: 'the plan change' })
+    // What the subscription's workflow reports when it applies the change: Microsoft's time of it.
+    await ledger.recordState(
+      id,
+      { status: 'Subscribed', offerId: 'meter-test', planId: 'large', termUnit: 'P1M', termStart: null },
+      new Date(lastHourAt(30)),
+    )
+    const after = await post([event(id, 2_000, lastHourAt(40)), event(id, 3, lastHourAt(45), 'gb-stored')])
+    expect(after.map((r) => r.status)).toEqual(['accepted', 'accepted'])
+    await submit()
+    // 2080 units; the term period consumed 0 before, and the large plan includes 1000.
+    expect(await hourOf(id, lastHour())).toMatchObject({
+      status: 'accepted',
+      planId: 'large',
+      included: 1000,
+      reported: 1080,
+    })
+    expect(await hourOf(id, lastHour(), 'gb-stored')).toMatchObject({ status: 'accepted', reported: 3 })
+    expect(
+      m()
+        .usage({ subscriptionId: id })
+        .every((u) => u.planId === 'large'),
+    ).toBe(true)
+  })
+
+  it('still reports the hours before a cancellation, and refuses usage after it', async () => {
+    const id = buy()
+    await post([event(id, 120)])
+    m().unsubscribe(id, { webhook: false })
+    await submit()
+    expect(await hourOf(id, lastHour())).toMatchObject({ status: 'accepted', acceptedQuantity: 20 })
+    const now = await post([event(id, 1, new Date().toISOString())])
+    expect(now[0]).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/Unsubscribed/) as unknown })
+  })
+})
+
+describe('reconciliation', () => {
+  it("finds the day's mismatch with Microsoft's GET /usageEvents", async () => {
+    const id = buy()
+    await post([event(id, 110)])
+    await submit()
+    expect(await hourOf(id, lastHour())).toMatchObject({ status: 'accepted', acceptedQuantity: 10 })
+    // Someone else reported usage of the same dimension, for another hour of the day, straight to Microsoft.
+    const res = await fetch(`${h.emulator.apiUrl}/usageEvent?api-version=2018-08-31`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.emulator.staticToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        resourceId: id,
+        dimension: 'api-calls',
+        quantity: 5,
+        effectiveStartTime: new Date(currentHour() - 2 * HOUR).toISOString(),
+        planId: 'small',
+      }),
+    })
+    expect(res.status).toBe(200)
+    const day = lastHour().slice(0, 10)
+    const report: ReconciliationReport = await h.temporal.workflow.execute('meteringReconciliationWorkflow', {
+      taskQueue: h.config.taskQueue,
+      workflowId: `reconcile-${randomUUID()}`,
+      args: [day],
+    })
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ subscriptionId: id, dimension: 'api-calls', finding: 'Mismatch', ledgerQuantity: 10 }),
+    )
+  })
+})
+
+// Last: it moves Microsoft's clock a day ahead.
+describe('the 24 hours', () => {
+  it('carries an hour Microsoft answers Expired into a later hour, or records it lost after a cancellation', async () => {
+    const kept = buy()
+    const cancelled = buy()
+    await post([event(kept, 140), event(cancelled, 130)])
+    m().unsubscribe(cancelled, { webhook: false })
+    m().advanceClock(24 * HOUR)
+    const report = await submit()
+    expect(await hourOf(kept, lastHour())).toMatchObject({
+      status: 'carried',
+      carriedTo: new Date(currentHour()).toISOString(),
+      carriedQuantity: 40,
+    })
+    expect(await hourOf(kept, new Date(currentHour()).toISOString())).toMatchObject({ status: 'open', carriedIn: 40 })
+    expect(await hourOf(cancelled, lastHour())).toMatchObject({ status: 'lost' })
+    expect(report.alerts).toContainEqual(expect.objectContaining({ kind: 'lost', subscriptionId: cancelled }))
+  })
+})

@@ -71,6 +71,18 @@ describe('/openapi.json', () => {
     expect(ids.size).toBe(ROUTES.length)
   })
 
+  it('documents the decision log as `decisions`, and its former name `recentOperations` as deprecated', async () => {
+    const doc = await document()
+    type Properties = Record<string, { deprecated?: boolean }>
+    const { allOf } = doc.components.schemas.SubscriptionDetail as { allOf: { properties?: Properties }[] }
+    const detail = { properties: Object.assign({}, ...allOf.map((part) => part.properties)) as Properties }
+    expect(detail.properties.decisions).toBeDefined()
+    expect(detail.properties.decisions!.deprecated).toBeUndefined()
+    expect(detail.properties.recentOperations).toMatchObject({ deprecated: true })
+    expect(doc.components.schemas).toHaveProperty('DecisionRecord')
+    expect(doc.components.schemas).not.toHaveProperty('Operation')
+  })
+
   it('resolves every $ref to a component', async () => {
     const doc = await document()
     for (const ref of refs(doc)) {

@@ -1,7 +1,7 @@
 /**
  * The shapes `/api` answers with, as zod schemas that also name the OpenAPI document's components.
  *
- * They describe what the gateway returns (`SubscriptionView`, `Decision`, `VendorRequestResult`,
+ * They describe what the gateway returns (`SubscriptionView`, `Decision` as `DecisionRecord`, `VendorRequestResult`,
  * `SubscriptionSummary`) without re-validating it: responses are typed against them at compile time, so
  * a change to the view that is not reflected here fails `tsc`, not a customer's request.
  * @module
@@ -89,7 +89,7 @@ export const subscriptionViewSchema = z
   })
   .openapi('Subscription')
 
-export const operationSchema = z
+export const decisionRecordSchema = z
   .object({
     at: z.string().openapi({ example: '2025-01-01T10:00:00.000Z' }),
     event: z.string().openapi({ example: 'ChangePlan' }),
@@ -101,10 +101,23 @@ export const operationSchema = z
     reason: z.string().optional(),
     effects: z.array(z.string()),
   })
-  .openapi('Operation', { description: "One entry of the subscription's decision log." })
+  .openapi('DecisionRecord', {
+    description:
+      "One entry of the subscription's decision log: what the lifecycle did with an event and why. Not " +
+      "Microsoft's operation: `operationId` names the operation it was about, if any.",
+  })
+
+const recentDecisions = z.array(decisionRecordSchema)
 
 export const subscriptionDetailSchema = subscriptionViewSchema
-  .extend({ recentOperations: z.array(operationSchema).openapi({ description: 'Newest first.' }) })
+  .extend({
+    decisions: recentDecisions.openapi({ description: 'The latest decision records, newest first.' }),
+    // The former name, still answered so that existing clients keep working.
+    recentOperations: recentDecisions.openapi({
+      deprecated: true,
+      description: 'The same list as `decisions`, under its former name. Read `decisions` instead.',
+    }),
+  })
   .openapi('SubscriptionDetail')
 
 export const summarySchema = z

@@ -94,17 +94,17 @@ describe('GET /api/subscriptions', () => {
 })
 
 describe('GET /api/subscriptions/{subscriptionId}', () => {
-  it('returns the view and the last 20 operations, newest first', async () => {
+  it('returns the view and the last 20 decision records, newest first (also under their former name)', async () => {
     const log = Array.from({ length: 25 }, (_, i) => decision(i))
     const { gateway, calls } = fakeGateway({ decisions: () => log })
     const res = await testApi(gateway).request(`/api/subscriptions/${SUB_ID}`, { headers: auth })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as ReturnType<typeof view> & { recentOperations: { operationId: string }[] }
+    type Records = { operationId: string }[]
+    const body = (await res.json()) as ReturnType<typeof view> & { decisions: Records; recentOperations: Records }
     expect(body).toMatchObject({ ...view(), saasSubscriptionStatus: 'Subscribed', planId: 'gold', quantity: 25 })
     expect(body.term).toEqual({ termUnit: 'P1M', startDate: '2025-01-01', endDate: '2025-01-31' })
-    expect(body.recentOperations.map((d) => d.operationId)).toEqual(
-      Array.from({ length: 20 }, (_, i) => `op-${24 - i}`),
-    )
+    expect(body.decisions.map((d) => d.operationId)).toEqual(Array.from({ length: 20 }, (_, i) => `op-${24 - i}`))
+    expect(body.recentOperations).toEqual(body.decisions)
     expect(calls).toEqual([
       ['get', SUB_ID],
       ['decisions', SUB_ID],

@@ -1,7 +1,8 @@
 /**
  * Reading subscriptions: `GET /api/subscriptions` (a page from Temporal's visibility, with the same search
  * as a Temporal UI query string so an operator can paste it) and `GET /api/subscriptions/{subscriptionId}`
- * (the workflow's own view, plus its recent operations from the decision log, newest first).
+ * (the workflow's own view, plus its latest decision records, newest first; `recentOperations` is their
+ * former name, still answered).
  *
  * The list is eventually consistent (visibility lags a workflow by about a second); the single view is
  * the workflow's current state.
@@ -13,7 +14,8 @@ import { notFound } from './errors.ts'
 import { apiApp, errorResponses, jsonResponse, securedRoute, type RouteDeps } from './route.ts'
 import { statusSchema, subscriptionDetailSchema, summarySchema, SUBSCRIPTION_ID_EXAMPLE } from './schemas.ts'
 
-export const RECENT_OPERATIONS = 20
+/** How many decision records a subscription's detail carries. */
+export const RECENT_DECISIONS = 20
 
 export const subscriptionIdParams = z.object({
   subscriptionId: z
@@ -72,7 +74,7 @@ export function subscriptionReads(deps: SubscriptionReadDeps) {
       path: '/api/subscriptions/{subscriptionId}',
       operationId: 'getSubscription',
       tags: ['subscriptions'],
-      summary: 'A subscription: status, plan, quantity, term, where it stands and its recent operations',
+      summary: 'A subscription: status, plan, quantity, term, where it stands and its latest decisions',
       request: { params: subscriptionIdParams },
       responses: { 200: jsonResponse(subscriptionDetailSchema, 'The subscription'), ...errorResponses(400, 404) },
     },
@@ -90,8 +92,7 @@ export function subscriptionReads(deps: SubscriptionReadDeps) {
       // One query after the other: two at once on a workflow that is busy can wait on each other for seconds.
       const view = await subscriptions.get(subscriptionId)
       if (!view) return notFound(c, subscriptionId)
-      const decisions = await subscriptions.decisions(subscriptionId)
-      const recentOperations = (decisions ?? []).slice(-RECENT_OPERATIONS).reverse()
-      return c.json({ ...view, recentOperations }, 200)
+      const decisions = ((await subscriptions.decisions(subscriptionId)) ?? []).slice(-RECENT_DECISIONS).reverse()
+      return c.json({ ...view, decisions, recentOperations: decisions }, 200)
     })
 }

@@ -43,6 +43,8 @@ export interface SubscriptionContext {
   requests: VendorRequest[]
   /** A Reinstate being decided; `open` while Microsoft still waits on it (InProgress), so it gets an answer. */
   reinstatement?: { operationId?: string; open?: boolean }
+  /** The vendor's own reference of a provisioning it accepted to finish later (shown to operators). */
+  provisioningReference?: string
   failure?: { step: 'provision' | 'activate'; message: string; at?: string }
   /** Microsoft operation ids already applied or settled, newest last: a repeated webhook changes nothing. */
   operations: string[]

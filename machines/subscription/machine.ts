@@ -121,6 +121,9 @@ export const subscriptionMachine = setup({
     markSubscribed: assign(({ context }) => ({ subscription: withStatus(context, 'Subscribed') })),
     markSuspended: assign(({ context }) => ({ subscription: withStatus(context, 'Suspended') })),
     clearFailure: assign({ failure: undefined }),
+    rememberProvisioningReference: assign(({ context, event }) => ({
+      provisioningReference: event.type === 'provisioning.pending' ? event.reference : context.provisioningReference,
+    })),
     recordFailure: assign(({ event }, params: { step: 'provision' | 'activate' }) => ({
       failure: { step: params.step, message: 'message' in event ? event.message : 'failed', at: event.at },
     })),
@@ -392,7 +395,7 @@ export const subscriptionMachine = setup({
       ],
       on: {
         'provisioning.completed': [{ guard: 'activatedByMicrosoft', target: 'subscribed' }, { target: 'activating' }],
-        'provisioning.pending': {},
+        'provisioning.pending': { actions: 'rememberProvisioningReference' },
         'provisioning.failed': {
           target: 'provisioningFailed',
           actions: { type: 'recordFailure', params: { step: 'provision' } },

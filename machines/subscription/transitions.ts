@@ -99,11 +99,15 @@ export function changeFromEvent(event: SubscriptionEvent): Change {
   }
 }
 
-/** An open customer change (InProgress at Microsoft) not seen before: the vendor must decide now. */
+/**
+ * An open customer change (InProgress at Microsoft) not seen before, and not the one being decided now
+ * (Microsoft redelivers webhooks): the vendor must decide now.
+ */
 export function isChangeToDecide({ context, event }: Args): boolean {
   return (
     isChange(event) &&
     isNewOperation(context, event) &&
+    event.operationId !== context.change?.operationId &&
     (event.status === 'InProgress' || event.status === 'NotStarted')
   )
 }

@@ -14,6 +14,8 @@ export interface SubscriptionView extends SubscriptionFacts {
   step: string
   buyer?: Buyer
   failure?: { step: string; message: string; at?: string }
+  /** The vendor's reference of a provisioning it will report on later. */
+  provisioningReference?: string
   pendingChange?: PendingChange
   pendingRequest?: VendorRequest
   recentRequests: VendorRequest[]
@@ -28,6 +30,7 @@ export function viewOf(snapshot: SubscriptionSnapshot): SubscriptionView {
     step: stepOf(snapshot),
     buyer: c.buyer,
     failure: c.failure,
+    provisioningReference: c.provisioningReference,
     pendingChange: c.change,
     pendingRequest: c.request,
     recentRequests: c.requests,

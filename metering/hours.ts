@@ -1,6 +1,6 @@
 /**
  * Microsoft's time rules for usage: one event per resource, dimension and UTC clock hour, accepted up to
- * 24 hours after the hour's usage happened (contract §6, [D-MET], [D-MET-FAQ]).
+ * 24 hours after the hour's usage happened (docs/marketplace-contract.md §6, [D-MET], [D-MET-FAQ]).
  * @module
  */
 export const HOUR_MS = 3_600_000

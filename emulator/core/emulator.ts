@@ -73,7 +73,8 @@ export async function createEmulatorCore(
     faults,
     sign: () => identity.signWebhookToken(),
     rejects(operationId) {
-      // A 4xx answers ChangePlan/ChangeQuantity (contract §4.1); a Reinstate is refused with DELETE instead.
+      // A 4xx answers ChangePlan/ChangeQuantity (docs/marketplace-contract.md §4.1); a Reinstate is refused
+      // with DELETE instead.
       const operation = state.operations[operationId]
       if (!operation || !awaitsAnswer(operation) || operation.action === 'Reinstate') return false
       operations.fail(operation, 'The publisher answered the webhook with a 4xx.')

@@ -1,6 +1,6 @@
 /**
- * The SaaS Fulfillment API v2 as Microsoft answers the publisher (contract §2, §3): the rules of every
- * call, independent of HTTP. Refusals are thrown as `EmulatorRefusal`s with Microsoft's status codes.
+ * The SaaS Fulfillment API v2 as Microsoft answers the publisher (docs/marketplace-contract.md §2, §3): the
+ * rules of every call, independent of HTTP. Refusals are thrown as `EmulatorRefusal`s with Microsoft's status codes.
  * @module
  */
 import { z } from 'zod'
@@ -47,7 +47,7 @@ export function createFulfillment(ctx: CoreContext, operations: Operations) {
   }
 
   return {
-    /** Works for subscriptions in every status (contract §2.1). */
+    /** Works for subscriptions in every status (docs/marketplace-contract.md §2.1). */
     resolve(token: string | undefined) {
       const subscription = findSubscription(state, redeemToken(ctx, token))
       const { id, name, offerId, planId, quantity } = subscription
@@ -99,7 +99,7 @@ export function createFulfillment(ctx: CoreContext, operations: Operations) {
       ctx.changed()
     },
 
-    /** ChangePlan or ChangeQuantity, exactly one per call (contract §2.7). */
+    /** ChangePlan or ChangeQuantity, exactly one per call (docs/marketplace-contract.md §2.7). */
     updateSubscription(subscriptionId: string, body: unknown): Operation {
       const subscription = findSubscription(state, subscriptionId)
       const { planId, quantity } = parseInput(subscriberPlanSchema, body, 'plan or quantity')
@@ -124,7 +124,7 @@ export function createFulfillment(ctx: CoreContext, operations: Operations) {
 
     /**
      * Cancels the subscription. 409 while an operation is pending, except a Reinstate: a publisher that
-     * cannot take a subscription back calls DELETE (contract §4.2), which fails the Reinstate.
+     * cannot take a subscription back calls DELETE (docs/marketplace-contract.md §4.2), which fails the Reinstate.
      */
     deleteSubscription(subscriptionId: string): Operation {
       const subscription = findSubscription(state, subscriptionId)
@@ -138,7 +138,7 @@ export function createFulfillment(ctx: CoreContext, operations: Operations) {
       return copy(operations.startForPublisher(subscription, 'Unsubscribe'))
     },
 
-    /** Only `InProgress` operations (contract §3); an empty list is an empty body, like Microsoft's. */
+    /** Only `InProgress` operations (docs/marketplace-contract.md §3); none is an empty body, like Microsoft's. */
     listOperations(subscriptionId: string): Operation[] {
       findSubscription(state, subscriptionId)
       return copy(operations.list(subscriptionId).filter((o) => o.status === 'InProgress'))
@@ -146,7 +146,7 @@ export function createFulfillment(ctx: CoreContext, operations: Operations) {
 
     getOperation: (subscriptionId: string, operationId: string) => copy(findOperation(subscriptionId, operationId)),
 
-    /** PATCH `Success`/`Failure`; 409 once the operation has ended (contract §3). */
+    /** PATCH `Success`/`Failure`; 409 once the operation has ended (docs/marketplace-contract.md §3). */
     updateOperation(subscriptionId: string, operationId: string, body: unknown): void {
       const operation = findOperation(subscriptionId, operationId)
       const answer = parseInput(updateOperationSchema, body, 'operation update')

@@ -1,6 +1,6 @@
 /**
- * The Marketplace Metering API's rules (contract §6): one event per resource + dimension + clock hour,
- * quantity > 0, at most 24 hours old, only for Subscribed subscriptions (and, after a cancellation, for
+ * The Marketplace Metering API's rules (docs/marketplace-contract.md §6): one event per resource +
+ * dimension + clock hour, quantity > 0, at most 24 hours old, only for Subscribed subscriptions (and, after a cancellation, for
  * the time before it), a dimension of the subscription's plan, the subscription's own plan. Answers
  * carry the metering spec's bodies, so they are returned, not thrown.
  * @module

@@ -1,5 +1,5 @@
 /**
- * The life of a SaaS operation (contract §3, §4.2):
+ * The life of a SaaS operation (docs/marketplace-contract.md §3, §4.2):
  * - publisher-initiated (PATCH/DELETE): `NotStarted` → `InProgress` → `Succeeded` after `operationDelayMs`,
  *   then the change is applied and the webhook sent with `operationRequestSource: 'Partner'`;
  * - customer ChangePlan/ChangeQuantity and Reinstate: `InProgress` with a webhook showing the subscription
@@ -61,7 +61,7 @@ export function createOperations(ctx: CoreContext) {
         subscription.planId = operation.planId
         if (operation.quantity === undefined) delete subscription.quantity
         else subscription.quantity = operation.quantity
-        // Moving to a plan without a trial ends the trial (contract §5.2).
+        // Moving to a plan without a trial ends the trial (docs/marketplace-contract.md §5.2).
         if (!findPlan(state, subscription.offerId, operation.planId)?.hasFreeTrials) subscription.isFreeTrial = false
         break
       }
@@ -115,7 +115,7 @@ export function createOperations(ctx: CoreContext) {
   return {
     pending,
 
-    /** 409 while the subscription has a pending operation (contract §2.7, §2.8). */
+    /** 409 while the subscription has a pending operation (docs/marketplace-contract.md §2.7, §2.8). */
     requireIdle(subscriptionId: string): void {
       if (pending(subscriptionId)) {
         throw conflict('Another operation is in progress on the resource. Wait for pending operations to complete.')

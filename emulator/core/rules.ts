@@ -1,7 +1,7 @@
 /**
  * Rules shared by the publisher's API calls and the customer's actions: which state a subscription must
- * be in, and which plan and quantity changes are allowed (contract §2.7: plan offered and different,
- * quantity within the plan's limits and different).
+ * be in, and which plan and quantity changes are allowed (docs/marketplace-contract.md §2.7: plan offered
+ * and different, quantity within the plan's limits and different).
  * @module
  */
 import { badRequest } from './errors.ts'

@@ -1,7 +1,8 @@
 /**
  * The emulator's Entra ID look-alike: one RS256 signing key, published as JWKS with OpenID metadata,
  * that signs the access tokens of the local token endpoint and the bearer tokens of webhooks. Webhook
- * tokens carry the claims a real one does (contract §4.4), so the publisher's verification runs unchanged.
+ * tokens carry the claims a real one does (docs/marketplace-contract.md §4.4), so the publisher's
+ * verification runs unchanged.
  * @module
  */
 import { randomBytes } from 'node:crypto'
@@ -93,7 +94,7 @@ export async function createIdentity(options: IdentityOptions) {
     /**
      * Checks an API call's `Authorization` header: the static token, or one of this emulator's access
      * tokens (signature, audience, lifetime) issued to the publisher's app. Missing: 401; anything else
-     * wrong: 403, Microsoft's documented answer (contract §1.4).
+     * wrong: 403, Microsoft's documented answer (docs/marketplace-contract.md §1.4).
      */
     async authorize(header: string | undefined): Promise<Authorization> {
       if (!header) return { ok: false, status: 401, message: 'The Authorization header is missing.' }

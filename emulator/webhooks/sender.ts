@@ -1,6 +1,6 @@
 /**
- * Webhook delivery, as Microsoft does it (contract §4.1): POST with JSON and a fresh Entra-style bearer
- * token per attempt; anything but a 2xx is retried (count and spacing from `webhookRetry`), except a 4xx
+ * Webhook delivery, as Microsoft does it (docs/marketplace-contract.md §4.1): POST with JSON and a fresh
+ * Entra-style bearer token per attempt; anything but a 2xx is retried (count and spacing from `webhookRetry`), except a 4xx
  * to a ChangePlan/ChangeQuantity still awaiting an answer, which is the publisher's rejection.
  *
  * Deliveries of one subscription go out in order, one at a time; other subscriptions are not held up.

@@ -1,4 +1,7 @@
-/** The metering rules (contract §6): hour slots, duplicates, 24 hours, quantity, status, dimensions, batches. */
+/**
+ * The metering rules (docs/marketplace-contract.md §6): hour slots, duplicates, 24 hours, quantity, status,
+ * dimensions, batches.
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { EmulatorHandle } from '../../emulator/index.ts'
 import { buyAndActivate, callApi, startTestEmulator } from './helpers.ts'

@@ -186,7 +186,7 @@ export type Plan = z.output<typeof planSchema>
 
 export const plansSchema = orEmptyBody(z.looseObject({ plans: listOf(planSchema) }))
 
-/** A usage event as the publisher sends it. Strict: it is the service's own output. */
+/** A usage event as this service sends it. Strict: it is the service's own output. */
 export const usageEventSchema = z.object({
   resourceId: z.string().min(1),
   quantity: z.number().positive(),

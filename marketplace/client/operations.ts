@@ -32,7 +32,7 @@ export function operationOperations(send: Transport) {
   return {
     getOperation,
 
-    /** Operations still waiting for the publisher (`InProgress`); an empty body means none. */
+    /** Operations still waiting for the vendor's answer (`InProgress`); an empty body means none. */
     async listOperations(subscriptionId: string, ctx: CallContext = {}): Promise<Operation[]> {
       const res = await send({
         operation: 'listOperations',

@@ -13,7 +13,7 @@
  *   401. Its message names the reason for the log; callers do not echo it to the caller.
  * - `EntraUnavailableError`: the keys or the metadata cannot be had now (unreachable, 5xx, timeout,
  *   unreadable answer) → 503, so that Microsoft retries a webhook instead of taking it as a rejection
- *   (a 4xx to a ChangePlan/ChangeQuantity webhook would mean the publisher refuses the change).
+ *   (a 4xx to a ChangePlan/ChangeQuantity webhook would mean the vendor refuses the change).
  * @module
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'

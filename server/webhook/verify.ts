@@ -1,10 +1,11 @@
 /**
  * Verification of the Entra ID bearer token Microsoft puts on every webhook call, on the shared verifier
  * (`server/auth/entra.ts`: signature against the tenant's published keys, lifetime, `aud`, `tid`, and the
- * one classification of failures). What is the webhook's own: the tenant and audience are the publisher's
- * (`tid` = the publisher tenant, `aud` = the publisher app's client id), the keys come from that tenant's
- * OpenID metadata or `WEBHOOK_JWKS_URL`, and the token must have been issued to the marketplace: `azp`
- * (v2 tokens) or `appid` (v1) = the marketplace resource, as Microsoft's own SaaS Accelerator checks.
+ * one classification of failures). What is the webhook's own: the token is issued to the vendor's Entra
+ * app of the offer's technical configuration (`tid` = its tenant, `aud` = its client id), the keys come
+ * from that tenant's OpenID metadata or `WEBHOOK_JWKS_URL`, and the token must have been issued to the
+ * marketplace: `azp` (v2 tokens) or `appid` (v1) = the marketplace resource, as Microsoft's own SaaS
+ * Accelerator checks (docs/marketplace-contract.md §4.4).
  * @module
  */
 import type { JWTPayload } from 'jose'

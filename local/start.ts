@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path'
 import { ConfigError, loadConfig } from '../config/env.ts'
 import { createLogger } from '../config/logger.ts'
 import { startEmulator, type EmulatorHandle } from '../emulator/index.ts'
+import { startPostgres, type PostgresServer } from '../metering/postgres-server.ts'
 import { resolveTemporalCli } from '../scripts/temporal-cli.mjs'
 import { startHttpServer } from '../server/start.ts'
 import { startDevServer, type DevServer } from '../temporal/dev-server.ts'
@@ -64,6 +65,18 @@ async function main() {
   env.ADMIN_API_KEY ??= 'local-admin-key-not-for-production'
   env.SESSION_SECRET ??= localSecret()
 
+  // The usage ledger: a PostgreSQL of its own, data in .data/postgres, unless DATABASE_URL names one.
+  let postgres: PostgresServer | undefined
+  if (!env.DATABASE_URL) {
+    postgres = await startPostgres({
+      dataDir: join(dataDir, 'postgres'),
+      port: Number(env.LOCAL_POSTGRES_PORT ?? 0),
+      logFile: join(dataDir, 'postgres.log'),
+    })
+    stops.unshift(() => postgres!.stop())
+    env.DATABASE_URL = postgres.url
+  }
+
   const config = loadConfig(env)
   quietTemporalRuntime(config.logLevel)
   const settings = temporalSettings()
@@ -79,6 +92,9 @@ async function main() {
     `  Landing page       ${server.url}/landing`,
     `  Webhook            ${server.url}/webhook`,
     `  Admin API key      ${config.admin.apiKey}`,
+    postgres
+      ? `  Usage ledger       ${postgres.url}   (PostgreSQL, data in .data/postgres)`
+      : `  Usage ledger       ${config.metering ? 'DATABASE_URL' : 'off'}`,
     temporal
       ? `  Temporal UI        ${temporal.uiUrl}   (gRPC ${temporal.address}, data in .data/temporal.db)`
       : `  Temporal           ${env.TEMPORAL_ADDRESS}`,

@@ -13,9 +13,9 @@ import { inject } from 'vitest'
 import { silentLogger } from '../../config/logger.ts'
 import { createMarketplaceClient } from '../../marketplace/client/index.ts'
 import { startMetering, type MeteringService } from '../../metering/service.ts'
-import type { ReconciliationReport } from '../../metering/reconcile.ts'
 import type { SubmissionReport } from '../../metering/submit.ts'
 import type { UsageHour } from '../../metering/read.ts'
+import { meteringReconciliationWorkflow } from '../../workflows/metering.ts'
 import { eventually, startHarness, type Harness } from '../support/harness.ts'
 
 const HOUR = 3_600_000
@@ -299,7 +299,7 @@ describe('reconciliation', () => {
     })
     expect(res.status).toBe(200)
     const day = lastHour().slice(0, 10)
-    const report: ReconciliationReport = await h.temporal.workflow.execute('meteringReconciliationWorkflow', {
+    const report = await h.temporal.workflow.execute(meteringReconciliationWorkflow, {
       taskQueue: h.config.taskQueue,
       workflowId: `reconcile-${randomUUID()}`,
       args: [day],

@@ -1,45 +1,33 @@
 import { generateKeyPair, SignJWT } from 'jose'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startTestAuthority, type TestAuthority } from '../../test/support/entra-authority.ts'
-import { startTestSigner, type TestSigner } from '../../test/support/entra.ts'
+import { describe, expect, it } from 'vitest'
+import { useTestAuthority } from '../../test/support/entra-authority.ts'
 import { createEntraVerifier, EntraTokenError, EntraUnavailableError, bearerToken } from './entra.ts'
 
 const TENANT = '0e1f2a3b-0000-4000-8000-00000000e1a0'
 const AUDIENCE = 'c0ffee00-0000-4000-8000-000000000001'
 
-let signer: TestSigner
-let authority: TestAuthority
-
-beforeAll(async () => {
-  signer = await startTestSigner({ tenantId: TENANT, audience: AUDIENCE })
-  authority = await startTestAuthority(signer.jwksUrl)
-})
-afterAll(async () => {
-  await authority.stop()
-  await signer.stop()
-})
-beforeEach(() => {
-  authority.metadata = 'ok'
-  authority.keys = 'ok'
-})
+const running = useTestAuthority({ tenantId: TENANT, audience: AUDIENCE })
 
 /** A verifier that finds the keys through the tenant's OpenID metadata, as in production. */
 const discovering = () =>
-  createEntraVerifier({ tenantId: TENANT, audience: AUDIENCE, authorityHost: authority.url, timeoutMs: 300 })
+  createEntraVerifier({ tenantId: TENANT, audience: AUDIENCE, authorityHost: running.authority.url, timeoutMs: 300 })
 
 describe('a token from the tenant', () => {
   it('is accepted, with its claims, via the OpenID metadata', async () => {
-    const payload = await discovering()(await signer.sign({ oid: 'caller' }))
+    const payload = await discovering()(await running.signer.sign({ oid: 'caller' }))
     expect(payload).toMatchObject({ tid: TENANT, aud: AUDIENCE, oid: 'caller' })
   })
 
   it('is accepted via a JWKS URL given directly', async () => {
-    const verify = createEntraVerifier({ tenantId: TENANT, audience: AUDIENCE, jwksUrl: authority.jwksUrl })
-    await expect(verify(await signer.sign())).resolves.toMatchObject({ tid: TENANT })
+    const verify = createEntraVerifier({ tenantId: TENANT, audience: AUDIENCE, jwksUrl: running.authority.jwksUrl })
+    await expect(verify(await running.signer.sign())).resolves.toMatchObject({ tid: TENANT })
   })
 
   it('is accepted with the v1 tenant claim', async () => {
-    const token = await signer.sign({ tid: undefined, 'http://schemas.microsoft.com/identity/claims/tenantid': TENANT })
+    const token = await running.signer.sign({
+      tid: undefined,
+      'http://schemas.microsoft.com/identity/claims/tenantid': TENANT,
+    })
     await expect(discovering()(token)).resolves.toBeDefined()
   })
 })
@@ -61,14 +49,14 @@ describe('the caller’s fault is an EntraTokenError (401)', () => {
       .sign(new TextEncoder().encode('a-shared-secret-of-at-least-32-bytes!'))
 
   it.each<[string, () => Promise<string>]>([
-    ['forged (signed by a key nobody published)', () => signer.forge()],
+    ['forged (signed by a key nobody published)', () => running.signer.forge()],
     ['signed with an unknown kid', unknownKid],
-    ['expired', () => signer.sign({ exp: Math.floor(Date.now() / 1000) - 600 })],
-    ['for another audience', () => signer.sign({ aud: 'api://someone-else' })],
-    ['for another tenant', () => signer.sign({ tid: '00000000-0000-4000-8000-000000000000' })],
-    ['without a tenant', () => signer.sign({ tid: undefined })],
+    ['expired', () => running.signer.sign({ exp: Math.floor(Date.now() / 1000) - 600 })],
+    ['for another audience', () => running.signer.sign({ aud: 'api://someone-else' })],
+    ['for another tenant', () => running.signer.sign({ tid: '00000000-0000-4000-8000-000000000000' })],
+    ['without a tenant', () => running.signer.sign({ tid: undefined })],
     ['HS256 (a shared secret)', hs256],
-    ['unsigned', async () => `${(await signer.sign()).split('.').slice(0, 2).join('.')}.`],
+    ['unsigned', async () => `${(await running.signer.sign()).split('.').slice(0, 2).join('.')}.`],
     ['not a JWT', () => Promise.resolve('not-a-token')],
     ['with non-ASCII characters', () => Promise.resolve('é.ü.ß')],
   ])('%s', async (_, token) => {
@@ -77,49 +65,49 @@ describe('the caller’s fault is an EntraTokenError (401)', () => {
   })
 
   it('even while the keys are unreachable, for a token that is not even a JWT', async () => {
-    authority.keys = 'error'
+    running.authority.keys = 'error'
     await expect(discovering()('garbage')).rejects.toBeInstanceOf(EntraTokenError)
   })
 })
 
 describe('keys or metadata unavailable is an EntraUnavailableError (503), never a 401', () => {
   it.each<[string, () => void]>([
-    ['the metadata answers 500', () => (authority.metadata = 'error')],
-    ['the metadata never answers', () => (authority.metadata = 'hang')],
-    ['the metadata is not JSON', () => (authority.metadata = 'garbage')],
-    ['the keys answer 500', () => (authority.keys = 'error')],
-    ['the keys never answer', () => (authority.keys = 'hang')],
-    ['the keys are not a key set', () => (authority.keys = 'garbage')],
+    ['the metadata answers 500', () => (running.authority.metadata = 'error')],
+    ['the metadata never answers', () => (running.authority.metadata = 'hang')],
+    ['the metadata is not JSON', () => (running.authority.metadata = 'garbage')],
+    ['the keys answer 500', () => (running.authority.keys = 'error')],
+    ['the keys never answer', () => (running.authority.keys = 'hang')],
+    ['the keys are not a key set', () => (running.authority.keys = 'garbage')],
   ])('%s', async (_, breakIt) => {
     breakIt()
-    const err = await discovering()(await signer.sign()).catch((e: unknown) => e)
+    const err = await discovering()(await running.signer.sign()).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(EntraUnavailableError)
     expect(err).not.toBeInstanceOf(EntraTokenError)
   })
 
   it('the keys host refusing connections', async () => {
     const verify = createEntraVerifier({ tenantId: TENANT, audience: AUDIENCE, jwksUrl: 'http://127.0.0.1:1/keys' })
-    await expect(verify(await signer.sign())).rejects.toBeInstanceOf(EntraUnavailableError)
+    await expect(verify(await running.signer.sign())).rejects.toBeInstanceOf(EntraUnavailableError)
   })
 
   it('is not remembered: once the authority answers again, the same token is accepted', async () => {
     const verify = discovering()
-    const token = await signer.sign()
-    authority.metadata = 'error'
+    const token = await running.signer.sign()
+    running.authority.metadata = 'error'
     await expect(verify(token)).rejects.toBeInstanceOf(EntraUnavailableError)
-    authority.metadata = 'ok'
-    authority.keys = 'error'
+    running.authority.metadata = 'ok'
+    running.authority.keys = 'error'
     await expect(verify(token)).rejects.toBeInstanceOf(EntraUnavailableError)
-    authority.keys = 'ok'
+    running.authority.keys = 'ok'
     await expect(verify(token)).resolves.toMatchObject({ tid: TENANT })
   })
 
   it('does not refetch the keys for every token', async () => {
     const verify = discovering()
-    const before = { ...authority.hits }
-    for (let i = 0; i < 3; i++) await verify(await signer.sign())
-    expect(authority.hits.metadata - before.metadata).toBe(1)
-    expect(authority.hits.keys - before.keys).toBe(1)
+    const before = { ...running.authority.hits }
+    for (let i = 0; i < 3; i++) await verify(await running.signer.sign())
+    expect(running.authority.hits.metadata - before.metadata).toBe(1)
+    expect(running.authority.hits.keys - before.keys).toBe(1)
   })
 })
 

@@ -1,31 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { MARKETPLACE_RESOURCE_ID } from '../../marketplace/client/index.ts'
-import { startTestAuthority, type TestAuthority } from '../../test/support/entra-authority.ts'
-import { startTestSigner, type TestSigner } from '../../test/support/entra.ts'
+import { useTestAuthority } from '../../test/support/entra-authority.ts'
+import type { TestSigner } from '../../test/support/entra.ts'
 import { createWebhookVerifier, WebhookAuthError } from './verify.ts'
 
 const TENANT = '0e1f2a3b-0000-4000-8000-00000000e1a0'
 const AUDIENCE = 'c0ffee00-0000-4000-8000-000000000001'
 
-let signer: TestSigner
-let authority: TestAuthority
-
-beforeAll(async () => {
-  signer = await startTestSigner({ tenantId: TENANT, audience: AUDIENCE })
-  authority = await startTestAuthority(signer.jwksUrl)
-})
-afterAll(async () => {
-  await authority.stop()
-  await signer.stop()
-})
-beforeEach(() => {
-  authority.metadata = 'ok'
-  authority.keys = 'ok'
-})
+const running = useTestAuthority({ tenantId: TENANT, audience: AUDIENCE })
 
 const verifier = () =>
-  createWebhookVerifier({ tenantId: TENANT, audience: AUDIENCE, authorityHost: authority.url, timeoutMs: 300 })
-const bearer = async (claims?: Parameters<TestSigner['sign']>[0]) => `Bearer ${await signer.sign(claims)}`
+  createWebhookVerifier({ tenantId: TENANT, audience: AUDIENCE, authorityHost: running.authority.url, timeoutMs: 300 })
+const bearer = async (claims?: Parameters<TestSigner['sign']>[0]) => `Bearer ${await running.signer.sign(claims)}`
 
 describe('webhook token', () => {
   it('is accepted from the marketplace (v2 azp, v1 appid)', async () => {
@@ -36,8 +22,8 @@ describe('webhook token', () => {
 
   it.each<[string, () => Promise<string | undefined>]>([
     ['missing', () => Promise.resolve(undefined)],
-    ['another scheme', async () => `Basic ${await signer.sign()}`],
-    ['forged', async () => `Bearer ${await signer.forge()}`],
+    ['another scheme', async () => `Basic ${await running.signer.sign()}`],
+    ['forged', async () => `Bearer ${await running.signer.forge()}`],
     ['expired', () => bearer({ exp: Math.floor(Date.now() / 1000) - 600 })],
     ['for another audience', () => bearer({ aud: 'someone-else' })],
     ['for another tenant', () => bearer({ tid: '00000000-0000-4000-8000-000000000000' })],
@@ -48,9 +34,9 @@ describe('webhook token', () => {
   })
 
   it.each<[string, () => void]>([
-    ['the tenant’s metadata answers 500', () => (authority.metadata = 'error')],
-    ['the key endpoint answers 500', () => (authority.keys = 'error')],
-    ['the key endpoint times out', () => (authority.keys = 'hang')],
+    ['the tenant’s metadata answers 500', () => (running.authority.metadata = 'error')],
+    ['the key endpoint answers 500', () => (running.authority.keys = 'error')],
+    ['the key endpoint times out', () => (running.authority.keys = 'hang')],
   ])('is not a WebhookAuthError (so 503, and Microsoft retries) when %s', async (_, breakIt) => {
     breakIt()
     const err = await verifier()(await bearer()).catch((e: unknown) => e)
@@ -59,8 +45,8 @@ describe('webhook token', () => {
   })
 
   it('uses WEBHOOK_JWKS_URL when given, without the metadata', async () => {
-    authority.metadata = 'error'
-    const verify = createWebhookVerifier({ tenantId: TENANT, audience: AUDIENCE, jwksUrl: authority.jwksUrl })
+    running.authority.metadata = 'error'
+    const verify = createWebhookVerifier({ tenantId: TENANT, audience: AUDIENCE, jwksUrl: running.authority.jwksUrl })
     await expect(verify(await bearer())).resolves.toBeDefined()
   })
 })

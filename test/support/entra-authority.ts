@@ -6,6 +6,8 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
+import { startTestSigner, type TestSigner } from './entra.ts'
 
 export type AuthorityMode = 'ok' | 'error' | 'hang' | 'garbage'
 
@@ -65,4 +67,25 @@ export async function startTestAuthority(upstreamJwksUrl: string): Promise<TestA
   authority.url = `http://127.0.0.1:${port}`
   authority.jwksUrl = `${authority.url}/keys`
   return authority
+}
+
+/**
+ * For one test file: a signer of tokens for this tenant and audience, and an authority serving its keys,
+ * answering normally again at the start of every test.
+ */
+export function useTestAuthority(options: { tenantId: string; audience: string }) {
+  const running = {} as { signer: TestSigner; authority: TestAuthority }
+  beforeAll(async () => {
+    running.signer = await startTestSigner(options)
+    running.authority = await startTestAuthority(running.signer.jwksUrl)
+  })
+  afterAll(async () => {
+    await running.authority?.stop()
+    await running.signer?.stop()
+  })
+  beforeEach(() => {
+    running.authority.metadata = 'ok'
+    running.authority.keys = 'ok'
+  })
+  return running
 }

@@ -8,9 +8,11 @@
  * goes on retrying in the background and the lane moves on.
  * @module
  */
+import type { ActivityOptions } from '@temporalio/common'
 import * as wf from '@temporalio/workflow'
 import type { Activities } from '../activities/index.ts'
 import { messageOf } from './errors.ts'
+import { summaryOf } from './summaries.ts'
 import type { SideEffect, SubscriptionEvent } from '../machines/subscription/index.ts'
 
 export interface EffectSettings {
@@ -32,29 +34,27 @@ const MICROSOFT_WINDOW_MS = 10_000
 
 const untilItLands = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const
 
-const marketplace = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  scheduleToCloseTimeout: '7d',
-  retry: untilItLands,
-})
-const acknowledgements = wf.proxyActivities<Activities>({
+const MARKETPLACE: ActivityOptions = { startToCloseTimeout: '2m', scheduleToCloseTimeout: '7d', retry: untilItLands }
+const ACKNOWLEDGEMENT: ActivityOptions = {
   startToCloseTimeout: '2m',
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '200ms', backoffCoefficient: 1.5, maximumInterval: '5s' },
-})
-const followed = wf.proxyActivities<Activities>({
+}
+const FOLLOWED: ActivityOptions = {
   startToCloseTimeout: '20m',
   heartbeatTimeout: '1m',
   scheduleToCloseTimeout: '1d',
   retry: untilItLands,
+}
+const hookOptions = (
+  settings: EffectSettings,
+  scheduleToCloseTimeout: number | typeof HOOK_BUDGET,
+): ActivityOptions => ({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: settings.hookHeartbeatTimeoutMs ?? 60_000,
+  scheduleToCloseTimeout,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
 })
-const vendorHooks = (settings: EffectSettings, scheduleToCloseTimeout: number | typeof HOOK_BUDGET) =>
-  wf.proxyActivities<Activities>({
-    startToCloseTimeout: '1h',
-    heartbeatTimeout: settings.hookHeartbeatTimeoutMs ?? 60_000,
-    scheduleToCloseTimeout,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
-  })
 
 /** The outcome of one effect: the event it produces for the machine, and/or a note for the decision log. */
 export interface EffectResult {
@@ -72,7 +72,13 @@ type HookEffect = Extract<SideEffect, { type: 'applyChange' | 'suspendAccess' | 
  */
 export async function perform(effect: SideEffect, settings: EffectSettings, bounded: boolean): Promise<EffectResult> {
   const { workflowId } = wf.workflowInfo()
-  const hooks = vendorHooks(settings, HOOK_BUDGET)
+  // Every activity carries a one-line summary, so the history reads as a story in the Temporal UI.
+  const activities = (options: ActivityOptions) =>
+    wf.proxyActivities<Activities>({ ...options, summary: summaryOf(effect) })
+  const marketplace = activities(MARKETPLACE)
+  const acknowledgements = activities(ACKNOWLEDGEMENT)
+  const followed = activities(FOLLOWED)
+  const hooks = activities(hookOptions(settings, HOOK_BUDGET))
   switch (effect.type) {
     case 'provision':
       try {
@@ -104,13 +110,11 @@ export async function perform(effect: SideEffect, settings: EffectSettings, boun
       const left = deadline - Date.now()
       if (left < 200) return accept('no time left in Microsoft’s window; accepted by default')
       try {
-        const decision = await wf
-          .proxyActivities<Activities>({
-            startToCloseTimeout: left,
-            scheduleToCloseTimeout: left,
-            retry: { initialInterval: '100ms', maximumInterval: '1s' },
-          })
-          .decideChange({ ...effect.params, deadline: new Date(deadline).toISOString() })
+        const decision = await activities({
+          startToCloseTimeout: left,
+          scheduleToCloseTimeout: left,
+          retry: { initialInterval: '100ms', maximumInterval: '1s' },
+        }).decideChange({ ...effect.params, deadline: new Date(deadline).toISOString() })
         return { event: { type: 'change.decided', operationId: change.operationId, ...decision } }
       } catch (err) {
         return accept(`vendor did not decide in time (${messageOf(err)}); accepted by default`)
@@ -195,7 +199,7 @@ export async function perform(effect: SideEffect, settings: EffectSettings, boun
     case 'deprovision':
     case 'notify':
       if (!bounded) return callHook(effect, hooks)
-      return callHook(effect, vendorHooks(settings, settings.hookLaneHoldMs ?? HOOK_LANE_HOLD_MS), () =>
+      return callHook(effect, activities(hookOptions(settings, settings.hookLaneHoldMs ?? HOOK_LANE_HOLD_MS)), () =>
         callHook(effect, hooks),
       )
   }
@@ -203,7 +207,7 @@ export async function perform(effect: SideEffect, settings: EffectSettings, boun
 
 async function callHook(
   effect: HookEffect,
-  hooks: ReturnType<typeof vendorHooks>,
+  hooks: wf.ActivityInterfaceFor<Activities>,
   retryInBackground?: () => Promise<EffectResult>,
 ): Promise<EffectResult> {
   try {

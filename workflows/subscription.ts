@@ -39,6 +39,7 @@ import { perform, type EffectResult, type EffectSettings } from './effects.ts'
 import { messageOf } from './errors.ts'
 import { LANE_OF, type Lane } from './lanes.ts'
 import { upsertSearchable } from './searchable.ts'
+import { detailsOf } from './summaries.ts'
 
 export interface SubscriptionWorkflowInput {
   subscriptionId: string
@@ -149,7 +150,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       start({ subscription, retentionDays: input.settings.retentionDays, origin: input.origin, converge }, now()),
     )
   }
-  upsertSearchable(state.snapshot, failingHooks())
+  publish()
 
   while (state.snapshot.status !== 'done') {
     await wf.condition(() => inbox.length > 0 || readyToContinueAsNew())
@@ -163,7 +164,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       })
     }
     state = apply(dispatch(state, event, now()))
-    upsertSearchable(state.snapshot, failingHooks())
+    publish()
   }
   // Final: let the last effects (deprovision) and any waiting vendor request finish first.
   await wf.condition(() => inFlight === 0 && wf.allHandlersFinished())
@@ -206,7 +207,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     const entry = { hook, scope }
     background.set(lane, [...(background.get(lane) ?? []), entry])
     inFlight++
-    upsertSearchable(state!.snapshot, failingHooks())
+    publish()
     void scope
       .run(retry)
       .then(
@@ -225,13 +226,20 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
           (background.get(lane) ?? []).filter((e) => e !== entry),
         )
         inFlight--
-        upsertSearchable(state!.snapshot, failingHooks())
+        publish()
       })
   }
 
   /** A later change of the same lane landed: it carries the subscription's whole state, so older retries stop. */
   function supersede(lane: Lane) {
     for (const { scope } of background.get(lane) ?? []) scope.cancel()
+  }
+
+  /** Search attributes, memo and the UI's current details, in step with the subscription. */
+  function publish() {
+    if (!state) return
+    upsertSearchable(state.snapshot, failingHooks())
+    wf.setCurrentDetails(detailsOf(viewOf(state.snapshot), decisions.at(-1), failingHooks()))
   }
 
   function failingHooks(): string[] {

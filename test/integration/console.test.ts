@@ -42,11 +42,8 @@ it('shows status, plan, seats, tenant and the last decision, and a summary on ev
   const history = await handle.fetchHistory()
   const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes)
   expect(scheduled.length).toBeGreaterThanOrEqual(4)
-  const summaries = await Promise.all(
-    scheduled.map((e) =>
-      h.temporal.options.loadedDataConverter.payloadConverter.fromPayload<string>(e.userMetadata!.summary!),
-    ),
-  )
+  const { payloadConverter } = h.temporal.options.loadedDataConverter
+  const summaries = scheduled.map((e) => payloadConverter.fromPayload<string>(e.userMetadata!.summary!))
   expect(summaries).toEqual(
     expect.arrayContaining([
       `provision · team × 7 · tenant ${tenantId}`,

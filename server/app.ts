@@ -9,6 +9,7 @@ import type { Config } from '../config/env.ts'
 import type { Logger } from '../config/logger.ts'
 import type { MarketplaceClient } from '../marketplace/client/index.ts'
 import { meteringForServer } from '../metering/on-demand.ts'
+import { httpMetrics } from '../observability/http-metrics.ts'
 import { api } from './api/index.ts'
 import { health } from './health.ts'
 import { landing } from './landing/index.ts'
@@ -31,6 +32,8 @@ export function createApp(deps: AppDeps): Hono {
     deps.logger.error({ err, path: c.req.path }, 'request failed')
     return c.json({ error: 'internal error' }, 500)
   })
+  // First, so every answer is counted, by route template (`/api/subscriptions/:subscriptionId`).
+  app.use(httpMetrics())
   const { config, logger, subscriptions, marketplace } = deps
   const verify = config.webhook.auth === 'entra' ? createWebhookVerifier(config.webhook) : undefined
   app.route(

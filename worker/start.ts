@@ -97,9 +97,10 @@ export async function startWorker(options: {
 
 /**
  * The Temporal SDK logs through its own runtime logger (INFO by default: every worker state change).
- * Call once, before the first worker or connection, to log at the service's level instead.
+ * Call once, before the first worker or connection, to log at the service's level instead; with
+ * `metricsBindAddress`, the SDK's own metrics are served there (`/metrics`, Prometheus format).
  */
-export function quietTemporalRuntime(level: Config['logLevel']): void {
+export function quietTemporalRuntime(level: Config['logLevel'], options: { metricsBindAddress?: string } = {}): void {
   const levels: Record<Config['logLevel'], LogLevel> = {
     trace: 'TRACE',
     debug: 'DEBUG',
@@ -109,5 +110,10 @@ export function quietTemporalRuntime(level: Config['logLevel']): void {
     fatal: 'ERROR',
     silent: 'ERROR',
   }
-  Runtime.install({ logger: new DefaultLogger(levels[level]) })
+  Runtime.install({
+    logger: new DefaultLogger(levels[level]),
+    ...(options.metricsBindAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsBindAddress } } } }
+      : {}),
+  })
 }

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import type { z } from 'zod'
 import type { Logger } from '../../config/logger.ts'
+import { observeMarketplaceCall } from '../../observability/metrics.ts'
 import type { TokenProvider } from './auth.ts'
 import { MarketplaceError, parseRetryAfter, readErrorBody } from './errors.ts'
 
@@ -96,6 +97,7 @@ export function createTransport(options: TransportOptions): Transport {
     } catch (cause) {
       if (req.signal?.aborted) throw cause
       const kind = timeout.aborted ? 'timeout' : 'network'
+      observeMarketplaceCall(req.operation, kind, (performance.now() - started) / 1000)
       logger.warn({ ...log, kind, durationMs: elapsed(started) }, 'marketplace call failed')
       throw new MarketplaceError(
         `${req.operation}: ${kind === 'timeout' ? `no answer within ${timeoutMs} ms` : String(cause)}`,
@@ -110,6 +112,7 @@ export function createTransport(options: TransportOptions): Transport {
     }
     const ids = { requestId: res.headers.get('x-ms-requestid') ?? requestId, correlationId }
     const outcome = { ...log, ...ids, status: res.status, durationMs: elapsed(started) }
+    observeMarketplaceCall(req.operation, res.status, outcome.durationMs / 1000)
     if (!res.ok) {
       const errorBody = parseJson(text)
       const { code, message } = readErrorBody(errorBody)

@@ -93,16 +93,24 @@ afterAll(async () => {
 
 describe('the production build', () => {
   it('is JavaScript only, with the workflows bundled ahead of time', () => {
-    for (const file of ['server/main.js', 'worker/main.js', 'workflow-bundle.js'])
+    for (const file of ['server/main.js', 'worker/main.js', 'ops/main.js', 'workflow-bundle.js'])
       expect(existsSync(join(outDir, file)), file).toBe(true)
     expect(readFileSync(join(outDir, 'workflow-bundle.js'), 'utf8')).toContain('subscriptionWorkflow')
     expect(readFileSync(join(outDir, 'server/main.js'), 'utf8')).not.toMatch(/from '[^']+\.ts'/)
+    const help = spawnSync(process.execPath, [join(outDir, 'ops/main.js'), '--help'], { encoding: 'utf8' })
+    expect(help.status).toBe(0)
+    expect(help.stdout).toContain('Usage: saas-ops')
   })
 
   it('runs with plain node: a purchase reaches Subscribed, a customer change is applied', async () => {
     // The build has no workflows/*.ts: this worker runs the prebuilt bundle or nothing.
-    await runBuilt('worker/main.js', env, 'worker running')
-    await runBuilt('server/main.js', env, 'HTTP server listening')
+    const ports = { worker: await freePort(), temporal: await freePort(), server: await freePort() }
+    await runBuilt(
+      'worker/main.js',
+      { ...env, METRICS_PORT: String(ports.worker), TEMPORAL_METRICS_PORT: String(ports.temporal) },
+      'worker running',
+    )
+    await runBuilt('server/main.js', { ...env, METRICS_PORT: String(ports.server) }, 'HTTP server listening')
 
     const purchase = emulator.marketplace.purchase({ offerId: 'contoso-analytics', planId: 'team', quantity: 5 })
     const id = purchase.subscription.id
@@ -123,6 +131,30 @@ describe('the production build', () => {
       { what: 'quantity 8', timeoutMs: 60_000 },
     )
     expect(view).toMatchObject({ saasSubscriptionStatus: 'Subscribed', quantity: 8 })
+
+    // Metrics, in Prometheus format, with bounded labels: route templates and operation names, no ids.
+    const scrape = async (port: number) => {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`)
+      expect(res.headers.get('content-type')).toContain('text/plain')
+      return res.text()
+    }
+    const [server, worker, sdk] = await Promise.all([
+      scrape(ports.server),
+      scrape(ports.worker),
+      scrape(ports.temporal),
+    ])
+    expect(server).toMatch(/^http_requests_total\{[^}]*route="\/webhook"[^}]*\} [1-9]/m)
+    expect(server).toMatch(/^http_requests_total\{[^}]*route="\/api\/subscriptions\/:subscriptionId"[^}]*\} [1-9]/m)
+    expect(server).toMatch(/^saas_marketplace_requests_total\{operation="\w+",status="200"\} [1-9]/m)
+    expect(server).toMatch(/^process_cpu_seconds_total /m)
+    expect(worker).toMatch(/^saas_marketplace_requests_total\{operation="\w+",status="200"\} [1-9]/m)
+    expect(worker).toMatch(/^saas_marketplace_request_duration_seconds_bucket\{/m)
+    expect(sdk).toMatch(/^temporal_worker_task_slots_available\{/m)
+    expect(sdk).toMatch(/^temporal_activity_schedule_to_start_latency_bucket\{/m)
+    for (const text of [server, worker, sdk]) {
+      expect(text).not.toContain(id)
+      expect(text).not.toContain(emulator.publisherTenantId)
+    }
   })
 
   it('on SIGTERM lets a running activity finish: provisioning is neither cancelled nor run twice', async () => {

@@ -43,6 +43,7 @@ import {
   decisionsQuery,
   marketplaceEventSignal,
   provisioningReportedSignal,
+  resyncSignal,
   retrySignal,
   stateQuery,
   statusObservedSignal,
@@ -202,6 +203,8 @@ export function createSubscriptionsGateway(options: {
     reportProvisioning: (subscriptionId: string, report: { status: 'succeeded' | 'failed'; message?: string }) =>
       handle(subscriptionId).signal(provisioningReportedSignal, report),
     retry: (subscriptionId: string) => handle(subscriptionId).signal(retrySignal),
+    /** The subscription reads Microsoft's view now and converges on it (an operator's resync). */
+    resync: (subscriptionId: string, reason: string) => handle(subscriptionId).signal(resyncSignal, { reason }),
 
     /**
      * One page of subscriptions matching the filter, newest first, from Temporal's visibility store.

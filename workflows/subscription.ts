@@ -73,6 +73,8 @@ export const statusObservedSignal =
   wf.defineSignal<[{ subscription: SubscriptionFacts; reason: string }]>('statusObserved')
 /** An operator retries a failed provisioning or activation. */
 export const retrySignal = wf.defineSignal('retry')
+/** An operator asks the subscription to read Microsoft's view now and converge on it. */
+export const resyncSignal = wf.defineSignal<[{ reason: string }]>('resync')
 
 export const stateQuery = wf.defineQuery<SubscriptionView | undefined>('state')
 export const decisionsQuery = wf.defineQuery<Decision[]>('decisions')
@@ -117,6 +119,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     receive({ type: 'status.observed', subscription, reason }),
   )
   wf.setHandler(retrySignal, () => receive({ type: 'retry' }))
+  wf.setHandler(resyncSignal, ({ reason }) => receive({ type: 'resync.requested', reason }))
   wf.setHandler(stateQuery, () => state && viewOf(state.snapshot))
   wf.setHandler(decisionsQuery, () => decisions)
   wf.setHandler(

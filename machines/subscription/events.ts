@@ -94,6 +94,8 @@ export type LifecycleEvent =
   | (Stamped & { type: 'status.observed'; subscription: SubscriptionFacts; reason?: string })
   /** An operator retries the failed step. */
   | (Stamped & { type: 'retry' })
+  /** Someone (an operator) asks the subscription to read Microsoft's view now and converge on it. */
+  | (Stamped & { type: 'resync.requested'; reason: string })
 
 export type SubscriptionEvent = MarketplaceEvent | LifecycleEvent
 
@@ -113,6 +115,7 @@ export const LIFECYCLE_EVENT_TYPES = [
   'reinstatement.decided',
   'status.observed',
   'retry',
+  'resync.requested',
 ] as const satisfies readonly LifecycleEvent['type'][]
 
 export function isMarketplaceEvent(event: SubscriptionEvent): event is MarketplaceEvent {

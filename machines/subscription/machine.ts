@@ -347,6 +347,15 @@ export const subscriptionMachine = setup({
       },
       { guard: 'forPendingChange', actions: 'dropPendingChange' },
     ],
+    'resync.requested': {
+      actions: {
+        type: 'resync',
+        params: ({ context, event }) => ({
+          subscriptionId: context.subscription.id,
+          reason: event.type === 'resync.requested' ? event.reason : 'a request',
+        }),
+      },
+    },
     'status.observed': [
       { guard: 'observedUnsubscribed', target: '.unsubscribed' },
       { guard: 'observedDifference', actions: 'markResyncDue' },

@@ -15,6 +15,7 @@
  * | DELETE /api/subscriptions/{id}                     | 200     | 400 404 409 410        |
  * | POST   /api/subscriptions/{id}/provisioning        | 202     | 400 404 410            |
  * | POST   /api/subscriptions/{id}/retry               | 202     | 400 404 410            |
+ * | POST   /api/subscriptions/{id}/resync              | 202     | 400 404 410            |
  * | GET    /api/entitlements?tenantId=…                | 200     | 400                    |
  * | /api/usage…, /api/subscriptions/{id}/usage…        | see `usage.ts`                   |
  * | POST   /api/reconciliations                        | 202     |                        |
@@ -40,7 +41,7 @@ import { usageRoutes, type UsageDeps } from './usage.ts'
 
 export type ApiGateway = Pick<
   SubscriptionsGateway,
-  'list' | 'get' | 'decisions' | 'changePlan' | 'changeQuantity' | 'cancel' | 'reportProvisioning' | 'retry'
+  'list' | 'get' | 'decisions' | 'changePlan' | 'changeQuantity' | 'cancel' | 'reportProvisioning' | 'retry' | 'resync'
 >
 
 export interface ApiDeps {

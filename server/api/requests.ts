@@ -1,12 +1,12 @@
 /**
  * Asking a subscription to change: the vendor's plan/quantity changes and cancellation, the vendor's
- * report on an asynchronous provisioning, and an operator's retry.
+ * report on an asynchronous provisioning, and an operator's retry or resync.
  *
  * Changes and cancellation are Temporal updates: the workflow PATCHes or DELETEs the subscription at
  * Microsoft, follows `Operation-Location` to the operation's end, and only then answers, so these calls
  * take seconds. 200 means Microsoft applied it; 409 means it was not possible now (the workflow refused
  * before calling Microsoft) or Microsoft did not apply it (the body's `details` holds the result).
- * Provisioning reports and retries are signals: 202 once the workflow has them durably.
+ * Provisioning reports, retries and resyncs are signals: 202 once the workflow has them durably.
  * @module
  */
 import { z } from '@hono/zod-openapi'
@@ -43,7 +43,10 @@ const acceptedResponses = {
 }
 
 export interface SubscriptionRequestDeps extends RouteDeps {
-  subscriptions: Pick<SubscriptionsGateway, 'changePlan' | 'changeQuantity' | 'cancel' | 'reportProvisioning' | 'retry'>
+  subscriptions: Pick<
+    SubscriptionsGateway,
+    'changePlan' | 'changeQuantity' | 'cancel' | 'reportProvisioning' | 'retry' | 'resync'
+  >
   logger: Logger
 }
 
@@ -111,6 +114,15 @@ export function subscriptionRequests(deps: SubscriptionRequestDeps) {
     responses: acceptedResponses,
   })
 
+  const resyncRoute = route({
+    method: 'post',
+    path: `${path}/resync`,
+    operationId: 'resyncSubscription',
+    summary: "Operators: read Microsoft's view of the subscription now and converge on it",
+    request: { params: subscriptionIdParams },
+    responses: acceptedResponses,
+  })
+
   return apiApp()
     .openapi(planRoute, (c) => {
       const { subscriptionId } = c.req.valid('param')
@@ -137,6 +149,12 @@ export function subscriptionRequests(deps: SubscriptionRequestDeps) {
       const { subscriptionId } = c.req.valid('param')
       await subscriptions.retry(subscriptionId)
       logger.info({ principal: c.get('principal'), subscriptionId }, 'retry requested')
+      return c.json({ status: 'accepted' as const }, 202)
+    })
+    .openapi(resyncRoute, async (c) => {
+      const { subscriptionId } = c.req.valid('param')
+      await subscriptions.resync(subscriptionId, 'an operator asked')
+      logger.info({ principal: c.get('principal'), subscriptionId }, 'resync requested')
       return c.json({ status: 'accepted' as const }, 202)
     })
 }

@@ -1,7 +1,8 @@
 /**
  * A stand-in for Entra ID's authority (`https://login.microsoftonline.com`) whose answers a test can
  * break: it serves a tenant's OpenID metadata and its JWKS (the keys found at `upstreamJwksUrl`, e.g.
- * a `TestSigner`'s), or answers 500, never answers, or answers something that is not a key set.
+ * a `TestSigner`'s, or the emulator's once it runs), or answers 500, never answers, or answers
+ * something that is not a key set.
  */
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
@@ -16,6 +17,8 @@ export interface TestAuthority {
   url: string
   /** The key set's own URL (as `WEBHOOK_JWKS_URL` would name it). */
   jwksUrl: string
+  /** Where the keys it serves come from. */
+  upstreamJwksUrl: string
   /** How the metadata and the keys answer from now on. */
   metadata: AuthorityMode
   keys: AuthorityMode
@@ -40,6 +43,7 @@ export async function startTestAuthority(upstreamJwksUrl: string): Promise<TestA
   const authority: TestAuthority = {
     url: '',
     jwksUrl: '',
+    upstreamJwksUrl,
     metadata: 'ok',
     keys: 'ok',
     hits: { metadata: 0, keys: 0 },
@@ -58,7 +62,7 @@ export async function startTestAuthority(upstreamJwksUrl: string): Promise<TestA
     })
     .get('/keys', () => {
       authority.hits.keys++
-      return answer(authority.keys, async () => (await (await fetch(upstreamJwksUrl)).json()) as object)
+      return answer(authority.keys, async () => (await (await fetch(authority.upstreamJwksUrl)).json()) as object)
     })
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s))

@@ -23,6 +23,7 @@ export interface PostgresServer {
 }
 
 export interface PostgresServerOptions {
+  /** Created if missing; as root, its parent directories must be open to `nobody` (mkdtemp's are not). */
   dataDir: string
   /** A free one when absent. */
   port?: number

@@ -61,31 +61,55 @@ export async function histories(db: Queryable, ids: string[]): Promise<Map<strin
   return map
 }
 
+/** One state of one subscription from `since` on, to record. */
+interface StateRow extends Omit<SubscriptionState, 'since'> {
+  subscriptionId: string
+  since: Date
+}
+
 /**
- * Records a state from `since` on, unless the state in force then is already the same. `source` says who
+ * Records states, each unless the state in force at its `since` is already the same. `source` says who
  * told: `microsoft` (Get Subscription) or `workflow` (a change the subscription's workflow applied).
  */
-export async function recordState(
+async function recordStates(db: Queryable, rows: StateRow[], source: 'microsoft' | 'workflow'): Promise<void> {
+  if (rows.length === 0) return
+  await db.query(
+    `INSERT INTO metering_subscription_states
+       (subscription_id, since, status, offer_id, plan_id, term_unit, term_start, source)
+     SELECT x.sub, x.since, x.status, x.offer, x.plan, x.unit, x.start, $8
+       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+            AS x(sub, since, status, offer, plan, unit, start)
+      WHERE NOT EXISTS (
+        SELECT 1 FROM (
+          SELECT status, offer_id, plan_id, term_unit, term_start FROM metering_subscription_states s
+           WHERE s.subscription_id = x.sub AND s.since <= x.since ORDER BY s.since DESC LIMIT 1) last
+         WHERE last.status = x.status AND last.offer_id = x.offer AND last.plan_id = x.plan
+           AND last.term_unit IS NOT DISTINCT FROM x.unit AND last.term_start IS NOT DISTINCT FROM x.start)
+     ON CONFLICT (subscription_id, since) DO UPDATE SET status = excluded.status, offer_id = excluded.offer_id,
+       plan_id = excluded.plan_id, term_unit = excluded.term_unit, term_start = excluded.term_start,
+       source = excluded.source, recorded_at = now()`,
+    [
+      rows.map((r) => r.subscriptionId),
+      rows.map((r) => r.since),
+      rows.map((r) => r.status),
+      rows.map((r) => r.offerId),
+      rows.map((r) => r.planId),
+      rows.map((r) => r.termUnit),
+      rows.map((r) => r.termStart),
+      source,
+    ],
+  )
+}
+
+/** A change the subscription's workflow applied, at Microsoft's time of it. */
+export function recordState(
   db: Queryable,
   subscriptionId: string,
   state: Omit<SubscriptionState, 'since'>,
   since: Date,
   source: 'microsoft' | 'workflow',
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO metering_subscription_states
-       (subscription_id, since, status, offer_id, plan_id, term_unit, term_start, source)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8
-      WHERE NOT EXISTS (
-        SELECT 1 FROM (
-          SELECT status, offer_id, plan_id, term_unit, term_start FROM metering_subscription_states
-           WHERE subscription_id = $1 AND since <= $2 ORDER BY since DESC LIMIT 1) last
-         WHERE last.status = $3 AND last.offer_id = $4 AND last.plan_id = $5
-           AND last.term_unit IS NOT DISTINCT FROM $6 AND last.term_start IS NOT DISTINCT FROM $7)
-     ON CONFLICT (subscription_id, since) DO UPDATE SET status = $3, offer_id = $4, plan_id = $5,
-       term_unit = $6, term_start = $7, source = $8, recorded_at = now()`,
-    [subscriptionId, since, state.status, state.offerId, state.planId, state.termUnit, state.termStart, source],
-  )
+  return recordStates(db, [{ ...state, subscriptionId, since }], source)
 }
 
 function stateOf(subscription: Subscription): Omit<SubscriptionState, 'since'> {
@@ -101,43 +125,67 @@ function stateOf(subscription: Subscription): Omit<SubscriptionState, 'since'> {
 
 export interface Observer {
   /**
-   * Asks Microsoft (Get Subscription) about each subscription not asked within `maxAgeMs` and records
-   * what it says; returns the ids Microsoft does not know (404).
+   * Asks Microsoft about each subscription not asked within `maxAgeMs` and records what it says;
+   * returns the ids Microsoft does not know.
    */
   observe(ids: string[], maxAgeMs: number): Promise<Set<string>>
 }
 
+/** Above this many subscriptions to ask about, one List Subscriptions (100 a page) beats a Get for each. */
+const LIST_ABOVE = 50
+/** Gets at once: enough to hide Microsoft's latency, few enough not to trip its rate limits. */
+const PARALLEL_GETS = 8
+
 export function createObserver(deps: {
   pool: pg.Pool
-  marketplace: Pick<MarketplaceClient, 'getSubscription'>
+  marketplace: Pick<MarketplaceClient, 'getSubscription' | 'listSubscriptions'>
   now: () => number
 }): Observer {
   const { pool, marketplace, now } = deps
 
-  async function observeOne(id: string, at: Date): Promise<boolean> {
-    let subscription: Subscription
-    try {
-      subscription = await marketplace.getSubscription(id)
-    } catch (err) {
-      if (isMarketplaceError(err, 404)) return false
-      throw err
+  async function ask(ids: string[]): Promise<Map<string, Subscription>> {
+    const found = new Map<string, Subscription>()
+    if (ids.length > LIST_ABOVE) {
+      const wanted = new Set(ids)
+      for await (const s of marketplace.listSubscriptions()) if (wanted.has(s.id)) found.set(s.id, s)
+      return found
     }
-    const state = stateOf(subscription)
-    const { rows } = await pool.query('SELECT 1 FROM metering_subscription_states WHERE subscription_id = $1 LIMIT 1', [
-      id,
-    ])
+    for (let i = 0; i < ids.length; i += PARALLEL_GETS) {
+      await Promise.all(
+        ids.slice(i, i + PARALLEL_GETS).map(async (id) => {
+          try {
+            found.set(id, await marketplace.getSubscription(id))
+          } catch (err) {
+            if (!isMarketplaceError(err, 404)) throw err
+          }
+        }),
+      )
+    }
+    return found
+  }
+
+  async function record(found: Map<string, Subscription>, at: Date): Promise<void> {
+    const ids = [...found.keys()]
+    const { rows } = await pool.query<{ subscription_id: string }>(
+      'SELECT DISTINCT subscription_id FROM metering_subscription_states WHERE subscription_id = ANY($1)',
+      [ids],
+    )
+    const seen = new Set(rows.map((r) => r.subscription_id))
+    const current = [...found].map(([id, s]) => ({ ...stateOf(s), subscriptionId: id, since: at }))
     // First sight of a subscription with a term: it has been Subscribed since its term started (the
     // term exists only once Microsoft activated it), whatever it is now.
-    if (rows.length === 0 && state.termStart && state.termStart < at) {
-      await recordState(pool, id, { ...state, status: 'Subscribed' }, state.termStart, 'microsoft')
-    }
-    await recordState(pool, id, state, at, 'microsoft')
-    await pool.query(
-      `INSERT INTO metering_subscriptions (subscription_id, checked_at) VALUES ($1, $2)
-       ON CONFLICT (subscription_id) DO UPDATE SET checked_at = $2`,
-      [id, at],
+    const first = current.flatMap((s) =>
+      !seen.has(s.subscriptionId) && s.termStart && s.termStart < at
+        ? [{ ...s, status: 'Subscribed', since: s.termStart }]
+        : [],
     )
-    return true
+    await recordStates(pool, first, 'microsoft')
+    await recordStates(pool, current, 'microsoft')
+    await pool.query(
+      `INSERT INTO metering_subscriptions (subscription_id, checked_at) SELECT unnest($1::text[]), $2
+       ON CONFLICT (subscription_id) DO UPDATE SET checked_at = excluded.checked_at`,
+      [ids, at],
+    )
   }
 
   return {
@@ -148,15 +196,11 @@ export function createObserver(deps: {
         [ids, new Date(at.getTime() - maxAgeMs)],
       )
       const fresh = new Set(rows.map((r) => r.subscription_id))
-      const unknown = new Set<string>()
       const stale = ids.filter((id) => !fresh.has(id))
-      // A few at a time: enough to hide Microsoft's latency, few enough not to trip its rate limits.
-      for (let i = 0; i < stale.length; i += 8) {
-        const slice = stale.slice(i, i + 8)
-        const known = await Promise.all(slice.map((id) => observeOne(id, at)))
-        slice.forEach((id, k) => !known[k] && unknown.add(id))
-      }
-      return unknown
+      if (stale.length === 0) return new Set()
+      const found = await ask(stale)
+      await record(found, at)
+      return new Set(stale.filter((id) => !found.has(id)))
     },
   }
 }

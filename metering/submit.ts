@@ -174,7 +174,13 @@ export async function submitUsage(deps: SubmissionDeps): Promise<SubmissionRepor
         })),
       )
       report.sent += batch.length
-      for (const [i, row] of batch.entries()) await record(row, results[i])
+      // Accepted items (nearly all of them) are recorded in one statement; the others one by one.
+      const accepted = batch.flatMap((row, i) =>
+        results[i]?.status === 'Accepted' ? [{ row, result: results[i] }] : [],
+      )
+      await acceptAll(pool, accepted)
+      report.accepted += accepted.length
+      for (const [i, row] of batch.entries()) if (results[i]?.status !== 'Accepted') await record(row, results[i])
       deps.progress?.(report.sent)
     }
   }
@@ -183,10 +189,7 @@ export async function submitUsage(deps: SubmissionDeps): Promise<SubmissionRepor
   async function record(row: Row, result: UsageEventResult | undefined) {
     const ours = Number(row.reported)
     const status = result?.status
-    if (status === 'Accepted') {
-      await settle(pool, row, 'accepted', null, result)
-      report.accepted++
-    } else if (status === 'Duplicate') {
+    if (status === 'Duplicate') {
       const original = usageConflictSchema.safeParse(result!.error).data?.additionalInfo?.acceptedMessage
       const theirs = original?.quantity ?? undefined
       if (theirs !== undefined && round(theirs) === round(ours)) {
@@ -248,6 +251,25 @@ export async function submitUsage(deps: SubmissionDeps): Promise<SubmissionRepor
     )
   }
   return report
+}
+
+async function acceptAll(pool: pg.Pool, items: { row: Row; result: UsageEventResult }[]) {
+  if (items.length === 0) return
+  await pool.query(
+    `UPDATE usage_hours h SET status = 'accepted', reason = NULL, usage_event_id = u.event_id,
+            message_time = u.message_time, accepted_quantity = u.quantity, resolved_at = now()
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::numeric[])
+            AS u(sub, dim, hour, event_id, message_time, quantity)
+      WHERE h.subscription_id = u.sub AND h.dimension = u.dim AND h.hour = u.hour`,
+    [
+      items.map((i) => i.row.subscription_id),
+      items.map((i) => i.row.dimension),
+      items.map((i) => i.row.hour),
+      items.map((i) => i.result.usageEventId ?? null),
+      items.map((i) => validTime(i.result.messageTime)),
+      items.map((i) => ((i.result.quantity ?? null) === null ? null : String(i.result.quantity))),
+    ],
+  )
 }
 
 async function settle(pool: pg.Pool, row: Row, status: string, reason: string | null, accepted?: UsageEventResult) {

@@ -13,7 +13,7 @@
  * @module
  */
 import * as client from 'openid-client'
-import type { Identity, SignInState } from './session.ts'
+import type { SignedInBuyer, SignInState } from './session.ts'
 
 export interface OidcSettings {
   issuer: string
@@ -85,7 +85,7 @@ export function createOidc(settings: OidcSettings, redirectUri: string) {
      * Exchanges the code of the callback URL for tokens and reads who signed in from the validated ID token
      * (signature, issuer, audience, expiry, nonce). Throws a `SignInError`.
      */
-    async finish(callbackUrl: URL, pending: SignInState): Promise<Omit<Identity, 'sid'>> {
+    async finish(callbackUrl: URL, pending: SignInState): Promise<Omit<SignedInBuyer, 'sid'>> {
       const cfg = await config()
       let tokens
       try {

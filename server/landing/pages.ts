@@ -8,7 +8,7 @@ import { html } from 'hono/html'
 import type { SubscriptionView } from '../../machines/subscription/index.ts'
 import type { ResolvedSubscription } from '../../marketplace/schemas.ts'
 import type { Html, Page } from './layout.ts'
-import type { Identity } from './session.ts'
+import type { SignedInBuyer } from './session.ts'
 import { progressOf, seatsWords, statusWords, termWords } from './words.ts'
 
 export interface Notice {
@@ -51,7 +51,7 @@ export interface ConfirmationInput {
   token: string
   formToken: string
   /** Sign-in is on and this buyer signed in; absent when sign-in is off. */
-  identity?: Identity
+  identity?: SignedInBuyer
   signInOff: boolean
   switchAccountHref?: string
   values?: { email?: string; name?: string }

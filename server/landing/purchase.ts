@@ -18,7 +18,7 @@ import { SubscriptionClosedError } from '../subscriptions.ts'
 import { send } from './layout.ts'
 import { notices, resolveNotice } from './notices.ts'
 import { confirmationPage, managePage, type Notice } from './pages.ts'
-import type { Identity } from './session.ts'
+import type { SignedInBuyer } from './session.ts'
 import { sendNotice, signInPath, statusLink, type Shared } from './shared.ts'
 import { isResolvableToken, landingPathFor, tokenFromUrl } from './token.ts'
 
@@ -77,7 +77,7 @@ export function purchase(shared: Shared) {
     status: 200 | 400,
     token: string,
     resolved: ResolvedSubscription,
-    identity: Identity | undefined,
+    identity: SignedInBuyer | undefined,
     form?: { values: { email?: string; name?: string }; error: string },
   ) {
     const formToken = await signer.sign('form', { sub: resolved.id, sid: identity?.sid })

@@ -15,7 +15,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { LIFETIME, type Purpose, type Signer } from './signing.ts'
 
 /** The buyer as Microsoft Entra ID identified them. */
-export interface Identity {
+export interface SignedInBuyer {
   /** A random id of this session; the confirmation form is bound to it. */
   sid: string
   subject: string
@@ -51,12 +51,12 @@ export function createCookies(signer: Signer, publicUrl: string) {
   const read = (c: Context, purpose: Extract<Purpose, 'session' | 'signin'>) => getCookie(c, NAMES[purpose], prefix)
 
   return {
-    async setSession(c: Context, identity: Identity) {
+    async setSession(c: Context, identity: SignedInBuyer) {
       const { subject, sid, ...rest } = identity
       put(c, 'session', await signer.sign('session', { sub: subject, jti: sid, ...rest }))
     },
 
-    async getSession(c: Context): Promise<Identity | undefined> {
+    async getSession(c: Context): Promise<SignedInBuyer | undefined> {
       const claims = await signer.verify('session', read(c, 'session'))
       if (!claims?.jti) return undefined
       const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined)

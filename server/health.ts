@@ -4,8 +4,10 @@
  * - `GET /health` (liveness, public): 200 `{ status: 'ok' }` while the process answers at all. Nothing
  *   about the deployment: anyone may call it.
  * - `GET /ready` (readiness, public): 200 when this process can serve, 503 when it cannot (Temporal, where
- *   every subscription lives, unreachable, or another registered check failing). Says which check failed,
- *   never addresses or versions.
+ *   every subscription lives, unreachable, or another registered check failing, e.g. draining on
+ *   shutdown). Says which check failed, never addresses or versions. Only what every route needs belongs
+ *   here: a part that some routes need (the metering database) must not take the webhook out of a load
+ *   balancer.
  * - `GET /health/details` (behind the `/api` guard: `ADMIN_API_KEY` or an admin Entra token): the same
  *   checks with what an operator needs to fix them: Temporal address, namespace, server version and
  *   latency, the marketplace URL, the error.

@@ -12,6 +12,7 @@ import { z } from '@hono/zod-openapi'
 import type { SubscriptionsGateway, SubscriptionSummary } from '../subscriptions.ts'
 import { apiApp, errorResponses, jsonResponse, securedRoute, type RouteDeps } from './route.ts'
 import { SUBSCRIPTION_ID_EXAMPLE, TENANT_ID_EXAMPLE } from './schemas.ts'
+import type { IncludedRemaining } from '../../metering/read.ts'
 
 /** Enough for any real tenant; a bound so one call cannot walk the whole store. */
 const MAX_PAGES = 10
@@ -27,6 +28,18 @@ const entitlementSchema = z
     entitled: z.boolean().openapi({ description: 'True only when the status is Subscribed.' }),
     isFreeTrial: z.boolean(),
     isTest: z.boolean(),
+    included: z
+      .array(
+        z.object({
+          dimension: z.string().openapi({ example: 'api-calls' }),
+          periodStart: z.string().openapi({ description: 'Start of the current term period (month or year).' }),
+          included: z.number(),
+          consumed: z.number(),
+          remaining: z.number().openapi({ description: 'Included quantity left in this term period.' }),
+        }),
+      )
+      .optional()
+      .openapi({ description: "Metered dimensions of the plan (when metering is on): what the base price still covers." }),
   })
   .openapi('Entitlement')
 
@@ -43,6 +56,8 @@ const entitlementsQuery = z.object({
 
 export interface EntitlementsDeps extends RouteDeps {
   subscriptions: Pick<SubscriptionsGateway, 'list'>
+  /** The included quantities left per metered dimension (metering on). */
+  included?: (subscriptionId: string) => Promise<IncludedRemaining[]>
 }
 
 export function entitlements(deps: EntitlementsDeps) {
@@ -64,7 +79,10 @@ export function entitlements(deps: EntitlementsDeps) {
     const { tenantId } = c.req.valid('query')
     const found = await subscriptionsOf(deps.subscriptions, tenantId)
     const active = found.filter((s) => s.status !== 'Unsubscribed')
-    return c.json({ tenantId, entitlements: active.map(entitlementOf) }, 200)
+    const listed = active.map(entitlementOf)
+    const { included } = deps
+    if (included) await Promise.all(listed.map(async (e) => (e.included = await included(e.subscriptionId))))
+    return c.json({ tenantId, entitlements: listed }, 200)
   })
 }
 

@@ -72,7 +72,9 @@ export function api(deps: ApiDeps) {
   })
   app.route('/', subscriptionReads({ subscriptions, auth }))
   app.route('/', subscriptionRequests({ subscriptions, auth, logger }))
-  app.route('/', entitlements({ subscriptions, auth }))
+  const usage = deps.usage
+  const included = usage && (async (id: string) => (await usage.metering()).includedRemaining(id))
+  app.route('/', entitlements({ subscriptions, auth, included }))
   if (deps.usage) app.route('/', usageRoutes({ ...deps.usage, auth }))
   if (deps.reconciliations) app.route('/', reconciliationRoutes({ reconciliations: deps.reconciliations, auth }))
   app.doc31(OPENAPI_PATH, {

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker'
 import type { Activities } from '../activities/index.ts'
+import { acknowledgementsTaskQueue } from '../workflows/task-queues.ts'
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url))
 
@@ -28,14 +29,67 @@ export interface CreateWorkerOptions {
    * cancelled; the worker stops polling at once, so nothing new starts meanwhile.
    */
   shutdownGraceTimeMs?: number
+  /** Overrides of the sizing below (tests saturate a worker with few slots). */
+  tuning?: WorkerTuning
+}
+
+/**
+ * The worker's sizing (figures in bench/README.md). A cached workflow holds 45–100 KB with one shared V8
+ * context (`reuseV8Context`), so the cache bounds the worker's memory whatever the number of live
+ * subscriptions: 2000 cached ≤ 200 MiB over the process's own ~400 MiB, under 1 GiB at 10k live or more.
+ * An evicted workflow is replayed from its history on its next event; idle subscriptions rarely get one.
+ * The SDK's default would grow with the heap limit (2310 here, far more on a large machine).
+ */
+export interface WorkerTuning {
+  maxCachedWorkflows?: number
+  /** Workflow tasks at once: short CPU work, more only queues on the same cores. */
+  maxConcurrentWorkflowTaskExecutions?: number
+  /** Activities at once on the workflow's queue: mostly waiting on Microsoft and the vendor's hooks. */
+  maxConcurrentActivityTaskExecutions?: number
+  /** Activities at once on the acknowledgements queue (workflows/task-queues.ts), apart from the others. */
+  maxConcurrentAcknowledgements?: number
+}
+
+export const DEFAULT_TUNING: Required<WorkerTuning> = {
+  maxCachedWorkflows: 2000,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentActivityTaskExecutions: 100,
+  maxConcurrentAcknowledgements: 50,
 }
 
 export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
-  const { workflowBundle, shutdownGraceTimeMs, ...rest } = options
+  const { workflowBundle, shutdownGraceTimeMs, tuning, ...rest } = options
+  const { maxConcurrentAcknowledgements: _, ...sizing } = { ...DEFAULT_TUNING, ...tuning }
   const workflows = workflowBundle
     ? { workflowBundle }
     : existsSync(prebuiltWorkflowBundle)
       ? { workflowBundle: { codePath: prebuiltWorkflowBundle } }
       : { workflowsPath }
-  return Worker.create({ ...rest, ...workflows, shutdownGraceTime: shutdownGraceTimeMs ?? 0 })
+  return Worker.create({
+    ...rest,
+    ...workflows,
+    ...sizing,
+    reuseV8Context: true,
+    shutdownGraceTime: shutdownGraceTimeMs ?? 0,
+  })
+}
+
+/**
+ * The worker of the acknowledgements queue (workflows/task-queues.ts): the same activities, no workflows,
+ * slots of its own, in the same process as the workflow worker.
+ */
+export function createAcknowledgementsWorker(
+  options: Pick<
+    CreateWorkerOptions,
+    'connection' | 'namespace' | 'taskQueue' | 'activities' | 'shutdownGraceTimeMs' | 'tuning'
+  >,
+): Promise<Worker> {
+  const { taskQueue, shutdownGraceTimeMs, tuning, ...rest } = options
+  return Worker.create({
+    ...rest,
+    taskQueue: acknowledgementsTaskQueue(taskQueue),
+    maxConcurrentActivityTaskExecutions:
+      tuning?.maxConcurrentAcknowledgements ?? DEFAULT_TUNING.maxConcurrentAcknowledgements,
+    shutdownGraceTime: shutdownGraceTimeMs ?? 0,
+  })
 }

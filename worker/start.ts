@@ -11,7 +11,12 @@ import { createMarketplaceClient } from '../marketplace/client/index.ts'
 import { createSubscriptionsGateway } from '../server/subscriptions.ts'
 import { connectWorker, type TemporalSettings } from '../temporal/connection.ts'
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker'
-import { createWorker, type CreateWorkerOptions } from './create-worker.ts'
+import {
+  createAcknowledgementsWorker,
+  createWorker,
+  type CreateWorkerOptions,
+  type WorkerTuning,
+} from './create-worker.ts'
 import { withMetering } from '../activities/metering.ts'
 import { ensureMeteringSchedules } from '../metering/schedules.ts'
 import { startMetering } from '../metering/service.ts'
@@ -33,6 +38,8 @@ export async function startWorker(options: {
   workflowBundle?: CreateWorkerOptions['workflowBundle']
   /** How long running activities may take to finish once `stop()` is called (default 0: cancelled at once). */
   shutdownGraceTimeMs?: number
+  /** Overrides of the worker's sizing (tests). */
+  tuning?: WorkerTuning
 }): Promise<RunningWorker> {
   const { config, logger, temporal } = options
   const connection = await connectWorker(temporal)
@@ -57,16 +64,27 @@ export async function startWorker(options: {
       hookHeartbeatTimeoutMs: config.lifecycle.hookHeartbeatTimeoutMs,
     },
   })
+  const activities = withMetering(
+    createActivities({ marketplace, hooks, reconciliation: { client, subscriptions, logger } }),
+    metering,
+  )
   const worker = await createWorker({
     connection,
     namespace: temporal.namespace,
     taskQueue: config.taskQueue,
-    activities: withMetering(
-      createActivities({ marketplace, hooks, reconciliation: { client, subscriptions, logger } }),
-      metering,
-    ),
+    activities,
     workflowBundle: options.workflowBundle,
     shutdownGraceTimeMs: options.shutdownGraceTimeMs,
+    tuning: options.tuning,
+  })
+  // What Microsoft waits on (decide, PATCH) has its own queue and slots: never behind provisioning or hooks.
+  const acknowledgements = await createAcknowledgementsWorker({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: config.taskQueue,
+    activities,
+    shutdownGraceTimeMs: options.shutdownGraceTimeMs,
+    tuning: options.tuning,
   })
   await ensureReconciliationSchedule({
     client,
@@ -83,12 +101,27 @@ export async function startWorker(options: {
       intervalMs,
     })
   }
-  const done = worker.run().finally(() => connection.close())
+  const workers = [worker, acknowledgements]
+  const shutdown = () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown())
+  // One of the two crashing stops the other: the process ends and is restarted whole.
+  const done = Promise.allSettled(
+    workers.map((w) =>
+      w.run().catch((err: unknown) => {
+        shutdown()
+        throw err
+      }),
+    ),
+  )
+    .then((results) => {
+      const crashed = results.find((r) => r.status === 'rejected')
+      if (crashed) throw crashed.reason
+    })
+    .finally(() => connection.close())
   logger.info({ taskQueue: config.taskQueue, namespace: temporal.namespace }, 'worker running')
   return {
     done,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown()
+      shutdown()
       await done
       await metering?.close()
     },

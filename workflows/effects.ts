@@ -214,6 +214,8 @@ async function callHook(
     await (hooks[effect.type] as (p: typeof effect.params) => Promise<void>)(effect.params)
     return {}
   } catch (err) {
+    // A background retry cancelled because a later access change landed: the caller records why.
+    if (wf.isCancellation(err)) throw err
     if (retryInBackground) {
       return {
         note: `vendor hook ${effect.type} still failing (${messageOf(err)}); retried in the background`,

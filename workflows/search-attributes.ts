@@ -36,6 +36,7 @@ const KEYS = [
   FreeTrialKey,
   TestKey,
   TermEndDateKey,
+  FailingHookKey,
 ]
 
 const CLI_TYPES = {

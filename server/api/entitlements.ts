@@ -39,7 +39,9 @@ const entitlementSchema = z
         }),
       )
       .optional()
-      .openapi({ description: "Metered dimensions of the plan (when metering is on): what the base price still covers." }),
+      .openapi({
+        description: 'Metered dimensions of the plan (when metering is on): what the base price still covers.',
+      }),
   })
   .openapi('Entitlement')
 

@@ -192,3 +192,27 @@ describe('a failing access hook holds what follows it for a bounded time', () =>
     },
   )
 })
+
+describe('an informational hook never holds up access changes', () => {
+  /** Same vendor, but a lane hold of 10 minutes: the failing notify keeps its own lane all through the test. */
+  let patient: Harness
+  beforeAll(async () => {
+    patient = await startHarnessWithHttpVendor(vendor, { env: { VENDOR_HOOK_LANE_HOLD_MS: '600000' } })
+  })
+  afterAll(() => patient?.stop())
+
+  it('suspends access while notify still fails, well inside its lane hold', async () => {
+    const id = await subscribed(patient)
+    fail(id, 'notify')
+    patient.emulator.marketplace.renew(id)
+    await eventually(() => vendor.callsTo('notify', id).length > 0, { what: 'notify tried' })
+    patient.emulator.marketplace.suspend(id)
+    await eventually(() => vendor.callsTo('suspend', id).length === 1, {
+      what: 'suspendAccess at the vendor',
+      timeoutMs: MARGIN_MS,
+    })
+    expect(vendor.callsTo('notify', id).map((c) => c.status)).toEqual(vendor.callsTo('notify', id).map(() => 503))
+    const v = await until(patient, id, (s) => s.saasSubscriptionStatus === 'Suspended', 'Suspended')
+    expect(v.step).not.toMatch(/failed/i)
+  })
+})

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { HourActionRefused } from '../../metering/read.ts'
 import type { MeteringService } from '../../metering/service.ts'
 import type { SubmissionReport } from '../../metering/submit.ts'
-import { auth, fakeGateway, SUB_ID, testApi } from '../../test/support/api-fakes.ts'
+import { auth, fakeGateway, summary, SUB_ID, TENANT, testApi } from '../../test/support/api-fakes.ts'
 
 const json = { ...auth, 'content-type': 'application/json' }
 const event = {
@@ -24,7 +24,8 @@ function app(metering: Partial<MeteringService>, report?: SubmissionReport) {
           }
         : undefined,
   }) as MeteringService
-  const api = testApi(fakeGateway().gateway, {
+  const gateway = fakeGateway({ list: () => ({ subscriptions: [summary()] }) }).gateway
+  const api = testApi(gateway, {
     usage: { metering: () => Promise.resolve(service), runSubmission: () => Promise.resolve(report!) },
   })
   return { api, calls }
@@ -117,4 +118,20 @@ describe('operator actions on an hour', () => {
     expect(res.status).toBe(409)
     expect(await res.json()).toEqual({ error: 'not known yet' })
   })
+})
+
+it('GET /api/entitlements adds the included quantity left per metered dimension', async () => {
+  const left = {
+    dimension: 'api-calls',
+    periodStart: '2026-01-06T00:00:00.000Z',
+    included: 100,
+    consumed: 40,
+    remaining: 60,
+  }
+  const { api, calls } = app({ includedRemaining: () => Promise.resolve([left]) })
+  const res = await api.request(`/api/entitlements?tenantId=${TENANT}`, { headers: auth })
+  expect(res.status).toBe(200)
+  const body = (await res.json()) as { entitlements: { subscriptionId: string; included?: unknown[] }[] }
+  expect(body.entitlements[0]).toMatchObject({ subscriptionId: SUB_ID, included: [left] })
+  expect(calls).toEqual([['includedRemaining', SUB_ID]])
 })

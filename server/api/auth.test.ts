@@ -66,6 +66,7 @@ describe('API key', () => {
       ['POST', '/api/subscriptions/abc/quantity'],
       ['POST', '/api/subscriptions/abc/provisioning'],
       ['POST', '/api/subscriptions/abc/retry'],
+      ['POST', '/api/subscriptions/abc/resync'],
       ['GET', '/api/subscriptions/abc'],
       ['GET', '/api/entitlements?tenantId=bad'],
     ] as const) {

@@ -23,6 +23,7 @@ const ROUTES = [
   ['delete', '/api/subscriptions/{subscriptionId}'],
   ['post', '/api/subscriptions/{subscriptionId}/provisioning'],
   ['post', '/api/subscriptions/{subscriptionId}/retry'],
+  ['post', '/api/subscriptions/{subscriptionId}/resync'],
   ['get', '/api/entitlements'],
 ] as const
 

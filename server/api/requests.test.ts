@@ -182,3 +182,22 @@ describe('POST /api/subscriptions/{subscriptionId}/retry', () => {
     expect(res.status).toBe(404)
   })
 })
+
+describe('POST /api/subscriptions/{subscriptionId}/resync', () => {
+  it('asks the workflow to read Microsoft now, saying who asked, and answers 202', async () => {
+    const { gateway, calls } = fakeGateway()
+    const res = await testApi(gateway).request(`/api/subscriptions/${SUB_ID}/resync`, { method: 'POST', headers: auth })
+    expect(res.status).toBe(202)
+    expect(calls).toEqual([['resync', SUB_ID, 'an operator asked']])
+  })
+
+  it('answers 404 for an unknown subscription and 410 for a closed one', async () => {
+    const unknown = fakeGateway({ resync: throwing(new WorkflowNotFoundError('not found', workflowId, undefined)) })
+    const path = `/api/subscriptions/${SUB_ID}/resync`
+    expect((await testApi(unknown.gateway).request(path, { method: 'POST', headers: auth })).status).toBe(404)
+    const closed = fakeGateway({
+      resync: throwing(new WorkflowNotFoundError('workflow execution already completed', workflowId, undefined)),
+    })
+    expect((await testApi(closed.gateway).request(path, { method: 'POST', headers: auth })).status).toBe(410)
+  })
+})

@@ -89,6 +89,7 @@ export function fakeGateway(
     cancel: method('cancel', () => result()),
     reportProvisioning: method('reportProvisioning', () => undefined),
     retry: method('retry', () => undefined),
+    resync: method('resync', () => undefined),
   } as unknown as ApiGateway
   return { gateway, calls }
 }

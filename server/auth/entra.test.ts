@@ -102,6 +102,14 @@ describe('keys or metadata unavailable is an EntraUnavailableError (503), never 
     await expect(verify(token)).resolves.toMatchObject({ tid: TENANT })
   })
 
+  it('keeps the keys it has through a later outage of the key endpoint', async () => {
+    const verify = discovering()
+    await verify(await running.signer.sign())
+    running.authority.metadata = 'error'
+    running.authority.keys = 'error'
+    await expect(verify(await running.signer.sign())).resolves.toMatchObject({ tid: TENANT })
+  })
+
   it('does not refetch the keys for every token', async () => {
     const verify = discovering()
     const before = { ...running.authority.hits }

@@ -4,7 +4,7 @@
  * only the claims that are its own on top of what is checked here: the RS256 signature against a key the
  * tenant publishes, the lifetime (`exp` required, 30 s of clock skew), `aud` and `tid`.
  *
- * Keys come from jose's remote key set (cached, refreshed when an unknown `kid` appears), found at
+ * Keys come from jose's remote key set (cached 12 hours, refreshed when an unknown `kid` appears), found at
  * `jwksUrl` or through the tenant's OpenID metadata. The issuer is not pinned: it differs between v1 and
  * v2 tokens of the same tenant; `tid` and the signing keys already tie the token to the tenant.
  *
@@ -48,6 +48,7 @@ export type EntraVerifier = (token: string) => Promise<JWTPayload>
 
 export const MICROSOFT_AUTHORITY = 'https://login.microsoftonline.com'
 const DEFAULT_TIMEOUT_MS = 5_000
+const KEYS_MAX_AGE_MS = 12 * 3_600_000
 
 /** The token of an `Authorization: Bearer …` header, or undefined. */
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -105,7 +106,10 @@ function unavailable(what: string, err: unknown): EntraUnavailableError {
 }
 
 async function discoverKeys(options: EntraVerifierOptions, timeoutMs: number): Promise<JWTVerifyGetKey> {
-  const remote = (url: string) => createRemoteJWKSet(new URL(url), { timeoutDuration: timeoutMs })
+  // Kept for 12 hours, as Microsoft's own ConfigurationManager does: a key endpoint that is briefly down
+  // then costs nothing, and a rotation is still seen at once (an unknown `kid` refetches, at most every 30 s).
+  const remote = (url: string) =>
+    createRemoteJWKSet(new URL(url), { timeoutDuration: timeoutMs, cacheMaxAge: KEYS_MAX_AGE_MS })
   if (options.jwksUrl) return remote(options.jwksUrl)
   const authority = (options.authorityHost ?? MICROSOFT_AUTHORITY).replace(/\/+$/, '')
   const url = `${authority}/${options.tenantId}/v2.0/.well-known/openid-configuration`

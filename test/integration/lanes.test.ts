@@ -48,9 +48,7 @@ const failingHookOf = async (id: string) =>
   (await h.temporal.workflow.getHandle(`subscription-${id}`).describe()).typedSearchAttributes.get(FailingHookKey)
 
 describe('what Microsoft waits on never waits behind a vendor hook', () => {
-  // it.fails until SaasFailingHook is registered (see below): once notify has held its lane for the hold
-  // time, the workflow's upsert of SaasFailingHook fails every workflow task and the run is stuck.
-  it.fails('rejects a customer change inside the 10-second window while notify answers 503 forever', async () => {
+  it('rejects a customer change inside the 10-second window while notify answers 503 forever', async () => {
     const id = await subscribed(h)
     fail(id, 'notify')
     rejecting.add(id)
@@ -97,15 +95,7 @@ describe('what Microsoft waits on never waits behind a vendor hook', () => {
 })
 
 describe('a failing access hook holds what follows it for a bounded time', () => {
-  // it.fails until the core is fixed: `SaasFailingHook` is missing from KEYS in workflows/search-attributes.ts,
-  // so the dev server never registers it, and the workflow's first upsert of it fails every workflow task
-  // ("BadSearchAttributes: … no mapping defined for search attribute SaasFailingHook"): the run is stuck
-  // and nothing after the failing hook ever happens. The second test passes with the attribute registered.
-  // The first one also needs a second fix: when a later access change supersedes a background retry
-  // (workflows/subscription.ts `supersede`), the cancellation is caught inside `callHook` (workflows/effects.ts)
-  // and recorded as "vendor hook applyChange failed after retries: " (empty reason), so the intended
-  // "no longer retried: a later access change landed" record is never written.
-  it.fails(`lets a Suspend's suspendAccess through within the lane hold while applyChange still fails`, async () => {
+  it(`lets a Suspend's suspendAccess through within the lane hold while applyChange still fails`, async () => {
     const id = await subscribed(h)
     fail(id, 'applyChange')
     const change = m().changeQuantity(id, 20)
@@ -150,47 +140,44 @@ describe('a failing access hook holds what follows it for a bounded time', () =>
     heal(id)
   })
 
-  it.fails(
-    'retries a hook that keeps failing in the background, in SaasFailingHook and the decision records, until it lands',
-    async () => {
-      const id = await subscribed(h)
-      fail(id, 'applyChange')
-      m().changeQuantity(id, 20)
+  it('retries a hook that keeps failing in the background, in SaasFailingHook and the decision records, until it lands', async () => {
+    const id = await subscribed(h)
+    fail(id, 'applyChange')
+    m().changeQuantity(id, 20)
 
-      await eventually(async () => (await failingHookOf(id))?.split(',').includes('applyChange'), {
-        what: 'SaasFailingHook naming applyChange',
-        timeoutMs: LANE_HOLD_MS + MARGIN_MS,
-      })
-      // Operators find it the way the lanes' comment says: a visibility query on the search attribute.
-      await eventually(
-        async () => {
-          for await (const w of h.temporal.workflow.list({ query: `SaasFailingHook = "applyChange"` }))
-            if (w.workflowId === `subscription-${id}`) return true
-          return false
-        },
-        { what: 'the workflow found by SaasFailingHook' },
-      )
-      const failed = (await detail(h, id))!.recentOperations.find((d) => d.event === 'applyChange')
-      expect(failed?.outcome).toBe('failed')
-      expect(failed?.reason).toMatch(/answered 503.*retried in the background/)
-      expect((await detail(h, id))!.quantity).toBe(20)
+    await eventually(async () => (await failingHookOf(id))?.split(',').includes('applyChange'), {
+      what: 'SaasFailingHook naming applyChange',
+      timeoutMs: LANE_HOLD_MS + MARGIN_MS,
+    })
+    // Operators find it the way the lanes' comment says: a visibility query on the search attribute.
+    await eventually(
+      async () => {
+        for await (const w of h.temporal.workflow.list({ query: `SaasFailingHook = "applyChange"` }))
+          if (w.workflowId === `subscription-${id}`) return true
+        return false
+      },
+      { what: 'the workflow found by SaasFailingHook' },
+    )
+    const failed = (await detail(h, id))!.recentOperations.find((d) => d.event === 'applyChange')
+    expect(failed?.outcome).toBe('failed')
+    expect(failed?.reason).toMatch(/answered 503.*retried in the background/)
+    expect((await detail(h, id))!.quantity).toBe(20)
 
-      const refused = vendor.callsTo('applyChange', id).length
-      heal(id)
-      await eventually(() => vendor.callsTo('applyChange', id).some((c) => c.status === 200), {
-        what: 'applyChange landed',
-        timeoutMs: 60_000,
-      })
-      expect(refused).toBeGreaterThan(1)
-      await eventually(async () => !(await failingHookOf(id)), { what: 'SaasFailingHook cleared' })
-      await until(
-        h,
-        id,
-        (s) => s.recentOperations.some((d) => d.event === 'applyChange' && /landed after retries/.test(d.reason ?? '')),
-        'the record of applyChange landing',
-      )
-    },
-  )
+    const refused = vendor.callsTo('applyChange', id).length
+    heal(id)
+    await eventually(() => vendor.callsTo('applyChange', id).some((c) => c.status === 200), {
+      what: 'applyChange landed',
+      timeoutMs: 60_000,
+    })
+    expect(refused).toBeGreaterThan(1)
+    await eventually(async () => !(await failingHookOf(id)), { what: 'SaasFailingHook cleared' })
+    await until(
+      h,
+      id,
+      (s) => s.recentOperations.some((d) => d.event === 'applyChange' && /landed after retries/.test(d.reason ?? '')),
+      'the record of applyChange landing',
+    )
+  })
 })
 
 describe('an informational hook never holds up access changes', () => {

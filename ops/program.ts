@@ -39,7 +39,11 @@ interface Finding {
   message: string
 }
 
-/** GET /api/subscriptions/{id}/usage: one row per subscription-hour and dimension. */
+/** GET /api/subscriptions/{id}/usage: one row per hour and dimension, and the included quantities left. */
+interface Usage {
+  hours: UsageHour[]
+  included?: { dimension: string; periodStart: string; included: number; consumed: number; remaining: number }[]
+}
 interface UsageHour {
   hour: string
   dimension: string
@@ -197,12 +201,8 @@ function buildProgram(io: Io): Command {
       const { api, print } = context(command)
       const to = opts.to ?? new Date().toISOString()
       const from = opts.from ?? new Date(Date.parse(to) - 24 * 3_600_000).toISOString()
-      const usage = await api<{ hours?: UsageHour[] } | UsageHour[]>(
-        'GET',
-        `/api/subscriptions/${encodeURIComponent(id)}/usage`,
-        { from, to },
-      )
-      print(usage, () => renderUsage(Array.isArray(usage) ? usage : (usage.hours ?? [])))
+      const usage = await api<Usage>('GET', `/api/subscriptions/${encodeURIComponent(id)}/usage`, { from, to })
+      print(usage, () => renderUsage(usage))
     })
 
   return program
@@ -339,14 +339,23 @@ function renderReconciliation(r: Reconciliation): string {
   return lines.join('\n\n')
 }
 
-function renderUsage(hours: UsageHour[]): string {
-  return [
+function renderUsage(usage: Usage): string {
+  const sections = [
     table(
       ['HOUR', 'DIMENSION', 'STATUS', 'QUANTITY', 'REPORTED', 'DEADLINE', 'REASON'],
-      hours.map((h) => [h.hour, h.dimension, h.status, h.quantity, h.reported, h.deadline, h.reason]),
+      usage.hours.map((h) => [h.hour, h.dimension, h.status, h.quantity, h.reported, h.deadline, h.reason]),
     ),
-    `${hours.length} hour(s).`,
-  ].join('\n')
+    `${usage.hours.length} hour(s).`,
+  ]
+  if (usage.included?.length)
+    sections.push(
+      'Included in the current term period:\n' +
+        table(
+          ['DIMENSION', 'PERIOD START', 'INCLUDED', 'CONSUMED', 'REMAINING'],
+          usage.included.map((i) => [i.dimension, i.periodStart, i.included, i.consumed, i.remaining]),
+        ),
+    )
+  return sections.join('\n')
 }
 
 function positiveInt(value: string): number {

@@ -15,8 +15,9 @@ import { createMarketplaceClient } from '../../marketplace/client/index.ts'
 import { startMetering, type MeteringService } from '../../metering/service.ts'
 import type { SubmissionReport } from '../../metering/submit.ts'
 import type { UsageHour } from '../../metering/read.ts'
-import { meteringReconciliationWorkflow } from '../../workflows/metering.ts'
+import { meteringReconciliationWorkflow, meteringSubmissionWorkflow } from '../../workflows/metering.ts'
 import { eventually, startHarness, type Harness } from '../support/harness.ts'
+import { spawnWorker, type Program } from '../support/program.ts'
 
 const HOUR = 3_600_000
 const currentHour = () => Math.floor(Date.now() / HOUR) * HOUR
@@ -40,6 +41,20 @@ const dimension = (id: string, includedQuantity = 0) => ({
   pricePerUnit: 0.01,
   includedQuantity,
 })
+
+const OFFER = {
+  offerId: 'meter-test',
+  displayName: 'Meter test',
+  plans: [
+    { planId: 'small', displayName: 'Small', autoActivate: true, meteringDimensions: [dimension('api-calls', 100)] },
+    {
+      planId: 'large',
+      displayName: 'Large',
+      autoActivate: true,
+      meteringDimensions: [dimension('api-calls', 1000), dimension('gb-stored')],
+    },
+  ],
+}
 
 let h: Harness
 let db: pg.Pool
@@ -67,19 +82,7 @@ beforeAll(async () => {
       METERING_STATE_MAX_AGE: '0s',
     },
   })
-  h.emulator.marketplace.putOffer({
-    offerId: 'meter-test',
-    displayName: 'Meter test',
-    plans: [
-      { planId: 'small', displayName: 'Small', autoActivate: true, meteringDimensions: [dimension('api-calls', 100)] },
-      {
-        planId: 'large',
-        displayName: 'Large',
-        autoActivate: true,
-        meteringDimensions: [dimension('api-calls', 1000), dimension('gb-stored')],
-      },
-    ],
-  })
+  h.emulator.marketplace.putOffer(OFFER)
   db = new pg.Pool({ connectionString: databaseUrl })
   // The same ledger, as the subscription workflow's activity would write to it.
   marketplace = createMarketplaceClient({
@@ -307,6 +310,77 @@ describe('reconciliation', () => {
     expect(report.findings).toContainEqual(
       expect.objectContaining({ subscriptionId: id, dimension: 'api-calls', finding: 'Mismatch', ledgerQuantity: 10 }),
     )
+  })
+})
+
+describe('a worker killed in mid-batch', () => {
+  it('leaves the hour submitting; the next run sends the same quantity again and it is billed once', async () => {
+    const databaseUrl = await createDatabase()
+    const env = {
+      DATABASE_URL: databaseUrl,
+      METERING_CATALOG: h.config.metering!.catalogPath,
+      METERING_GRACE: '0s',
+      METERING_STATE_MAX_AGE: '0s',
+    }
+    const h2 = await startHarness({ worker: false, env })
+    const pool = new pg.Pool({ connectionString: databaseUrl })
+    let worker: Program | undefined
+    try {
+      h2.emulator.marketplace.putOffer(OFFER)
+      worker = await spawnWorker({
+        ...env,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_NAMESPACE: 'default',
+        TEMPORAL_TASK_QUEUE: h2.config.taskQueue,
+        MARKETPLACE_API_URL: h2.config.marketplace.apiUrl,
+        MARKETPLACE_STATIC_TOKEN: h2.config.marketplace.staticToken!,
+        MARKETPLACE_TIMEOUT_MS: '30000',
+        WEBHOOK_AUTH: 'none',
+        ADMIN_API_KEY: h2.config.admin.apiKey,
+        SESSION_SECRET: h2.config.landing.sessionSecret,
+      })
+      const id = h2.emulator.marketplace.purchase({ offerId: 'meter-test', planId: 'small' }).subscription.id
+      const res = await h2.api('/api/usage', { method: 'POST', body: JSON.stringify({ events: [event(id, 125)] }) })
+      expect(res.status).toBe(200)
+      // Microsoft takes the batch 3 s after it arrives; the worker dies before it can hear the answer.
+      h2.emulator.marketplace.setFaults({
+        script: [
+          { target: 'api', kind: 'slow', operationId: 'MeteringOperations_PostBatchUsageEvent', delayMs: 3_000 },
+        ],
+      })
+      await h2.temporal.workflow.start(meteringSubmissionWorkflow, {
+        taskQueue: h2.config.taskQueue,
+        workflowId: `killed-${randomUUID()}`,
+      })
+      await eventually(
+        async () =>
+          (await pool.query("SELECT 1 FROM usage_hours WHERE subscription_id = $1 AND status = 'submitting'", [id]))
+            .rowCount,
+        { what: 'the hour being sent', timeoutMs: 60_000 },
+      )
+      await new Promise((r) => setTimeout(r, 500))
+      await worker.kill()
+      worker = undefined
+      await eventually(() => h2.emulator.marketplace.usage({ subscriptionId: id }).length === 1, {
+        what: 'Microsoft taking the batch',
+      })
+
+      // The next run (the Schedule's, or this one) on a new worker settles the hour.
+      await h2.startWorker()
+      const report = await h2.api('/api/usage/submissions', { method: 'POST' })
+      expect(((await report.json()) as SubmissionReport).alreadyAccepted).toBe(1)
+      const { rows } = await pool.query<{ status: string; accepted_quantity: string }>(
+        'SELECT status, accepted_quantity FROM usage_hours WHERE subscription_id = $1',
+        [id],
+      )
+      expect(rows).toEqual([{ status: 'accepted', accepted_quantity: '25' }])
+      expect(h2.emulator.marketplace.usage({ subscriptionId: id }).map((u) => u.quantity)).toEqual([25])
+      expect(h2.emulator.marketplace.journal({ subscriptionId: id, kind: 'batchUsageEvent' })).toHaveLength(2)
+    } finally {
+      await worker?.kill()
+      await pool.end()
+      await h2.stop()
+    }
   })
 })
 

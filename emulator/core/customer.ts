@@ -156,20 +156,25 @@ export function createCustomer(ctx: CoreContext, announced: Operations) {
       return structuredClone(operations.startForCustomer(subscription, 'ChangeQuantity', change))
     },
 
-    /** Payment not received: suspended first, then the webhook (contract §5.1). */
+    /** Payment not received: suspended first, then the webhook (docs/marketplace-contract.md §5.1). */
     suspend: (subscriptionId: string, options?: ActionOptions) =>
       structuredClone(
         operationsFor(options).complete(subscriptionFor(subscriptionId, ['Subscribed'], 'suspend'), 'Suspend'),
       ),
 
-    /** Payment made: the subscription stays Suspended until the Reinstate operation succeeds. */
-    reinstate: (subscriptionId: string, options?: ActionOptions) =>
-      structuredClone(
-        operationsFor(options).startForCustomer(
-          subscriptionFor(subscriptionId, ['Suspended'], 'reinstate'),
-          'Reinstate',
-        ),
-      ),
+    /**
+     * Payment made: reinstated at once and notified Succeeded, as Microsoft does today; with
+     * `reinstateAwaitsAnswer` (older docs), Suspended until the InProgress Reinstate operation succeeds.
+     */
+    reinstate: (subscriptionId: string, options?: ActionOptions) => {
+      const operations = operationsFor(options)
+      const subscription = subscriptionFor(subscriptionId, ['Suspended'], 'reinstate')
+      return structuredClone(
+        ctx.config.reinstateAwaitsAnswer
+          ? operations.startForCustomer(subscription, 'Reinstate')
+          : operations.complete(subscription, 'Reinstate'),
+      )
+    },
 
     renew: (subscriptionId: string, options?: ActionOptions) =>
       structuredClone(

@@ -237,7 +237,18 @@ describe('customer ChangePlan / ChangeQuantity', () => {
 })
 
 describe('suspend, reinstate, renew, unsubscribe', () => {
-  it('suspends, then reinstates with an InProgress webhook and completes on its own', async () => {
+  it('suspends, then reinstates at once with a Succeeded webhook, as Microsoft does today', async () => {
+    const id = await buyAndActivate(emulator, 'basic')
+    emulator.marketplace.suspend(id)
+    const reinstate = emulator.marketplace.reinstate(id)
+    expect(reinstate).toMatchObject({ action: 'Reinstate', status: 'Succeeded' })
+    expect((await getSubscription(id)).saasSubscriptionStatus).toBe('Subscribed')
+    const [webhook] = await waitFor(() => webhooksFor(id, 'Reinstate').length > 0 && webhooksFor(id, 'Reinstate'))
+    expect(webhook!.body).toMatchObject({ status: 'Succeeded', subscription: { saasSubscriptionStatus: 'Subscribed' } })
+  })
+
+  it('suspends, then reinstates with an InProgress webhook and completes on its own (older docs)', async () => {
+    emulator.marketplace.configure({ reinstateAwaitsAnswer: true })
     const id = await buyAndActivate(emulator, 'basic')
     emulator.marketplace.suspend(id)
     expect((await getSubscription(id)).saasSubscriptionStatus).toBe('Suspended')
@@ -256,8 +267,8 @@ describe('suspend, reinstate, renew, unsubscribe', () => {
     await waitFor(async () => (await getSubscription(id)).saasSubscriptionStatus === 'Subscribed')
   })
 
-  it('lets a publisher refuse a reinstatement with DELETE', async () => {
-    emulator.marketplace.configure({ autoAcceptMs: 5_000 })
+  it('lets a publisher refuse a reinstatement with DELETE (older docs)', async () => {
+    emulator.marketplace.configure({ autoAcceptMs: 5_000, reinstateAwaitsAnswer: true })
     const id = await buyAndActivate(emulator, 'basic')
     emulator.marketplace.suspend(id)
     const reinstate = emulator.marketplace.reinstate(id)
@@ -268,7 +279,7 @@ describe('suspend, reinstate, renew, unsubscribe', () => {
   })
 
   it('also takes a PATCH for a Reinstate (older docs)', async () => {
-    emulator.marketplace.configure({ autoAcceptMs: 5_000 })
+    emulator.marketplace.configure({ autoAcceptMs: 5_000, reinstateAwaitsAnswer: true })
     const id = await buyAndActivate(emulator, 'basic')
     emulator.marketplace.suspend(id)
     const reinstate = emulator.marketplace.reinstate(id)

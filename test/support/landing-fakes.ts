@@ -1,10 +1,14 @@
 /**
  * Test support: fakes of what the landing page calls (Resolve and the subscriptions gateway), recording
- * their calls, plus a purchase as Microsoft resolves it and a small cookie jar for `app.request()`.
+ * their calls, the landing page built on them, a purchase as Microsoft resolves it, signed status links,
+ * and a small cookie jar for `app.request()`.
  * @module
  */
+import { silentLogger } from '../../config/logger.ts'
 import type { Buyer, SubscriptionFacts, SubscriptionView } from '../../machines/subscription/index.ts'
 import { resolvedSubscriptionSchema, type ResolvedSubscription } from '../../marketplace/schemas.ts'
+import { landing } from '../../server/landing/index.ts'
+import { createSigner } from '../../server/landing/signing.ts'
 
 export const SUBSCRIPTION_ID = '37f9dea2-4345-438f-b0bd-03d40d28c7e0'
 
@@ -105,12 +109,44 @@ export class CookieJar {
 export function hiddenFields(page: string): Record<string, string> {
   const fields: Record<string, string> = {}
   for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
-    fields[m[1]!] = m[2]!
-      .replaceAll('&lt;', '<')
-      .replaceAll('&gt;', '>')
-      .replaceAll('&quot;', '"')
-      .replaceAll('&#39;', "'")
-      .replaceAll('&amp;', '&')
+    fields[m[1]!] = decodeEntities(m[2]!)
   }
   return fields
 }
+
+/** A page's text as a buyer reads it (HTML entities decoded). */
+export async function pageText(res: Response): Promise<string> {
+  return decodeEntities(await res.text())
+}
+
+function decodeEntities(html: string): string {
+  return html
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&amp;', '&')
+}
+
+export const LANDING_PUBLIC_URL = 'https://saas.contoso.example'
+export const LANDING_SECRET = 'a-session-secret-of-at-least-32-characters'
+
+/** The landing page without sign-in, on the fakes above; `signer` signs status links and forms as it does. */
+export function landingUnderTest() {
+  const marketplace = fakeMarketplace()
+  const gateway = fakeGateway()
+  const app = landing({
+    marketplace,
+    subscriptions: gateway,
+    publicUrl: LANDING_PUBLIC_URL,
+    sessionSecret: LANDING_SECRET,
+    logger: silentLogger,
+  })
+  return { marketplace, gateway, app }
+}
+
+export const landingSigner = createSigner(LANDING_SECRET, LANDING_PUBLIC_URL)
+
+/** A signed link to a subscription's progress page. */
+export const statusPath = async (id = SUBSCRIPTION_ID) =>
+  `/landing/status/${id}?sig=${await landingSigner.sign('status', { sub: id })}`

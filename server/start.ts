@@ -10,7 +10,7 @@ import type { Logger } from '../config/logger.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
 import type { TemporalSettings } from '../temporal/connection.ts'
 import { createApp } from './app.ts'
-import { createSubscriptionsGateway } from './subscriptions.ts'
+import { createSubscriptionsGateway, workflowSettings } from './subscriptions.ts'
 
 export interface HttpServer {
   url: string
@@ -39,12 +39,7 @@ export async function startHttpServer(options: {
   const subscriptions = createSubscriptionsGateway({
     client,
     taskQueue: config.taskQueue,
-    settings: {
-      retentionDays: config.lifecycle.dataRetentionDays,
-      changeDecisionMs: config.lifecycle.changeDecisionMs,
-      hookHeartbeatTimeoutMs: config.lifecycle.hookHeartbeatTimeoutMs,
-      hookLaneHoldMs: config.lifecycle.hookLaneHoldMs,
-    },
+    settings: workflowSettings(config.lifecycle),
   })
   const app = createApp({
     config,

@@ -15,6 +15,7 @@ import {
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js'
 import { defaultPayloadConverter, type Payload, type SearchAttributePair } from '@temporalio/common'
 import proto from '@temporalio/proto'
+import type { Config } from '../config/env.ts'
 import type {
   Buyer,
   Decision,
@@ -100,6 +101,16 @@ export class RequestRefusedError extends Error {
 }
 
 export type SubscriptionsGateway = ReturnType<typeof createSubscriptionsGateway>
+
+/** The settings every subscription workflow starts with, from the service's configuration: one mapping for server and worker. */
+export function workflowSettings(lifecycle: Config['lifecycle']): SubscriptionWorkflowInput['settings'] {
+  return {
+    retentionDays: lifecycle.dataRetentionDays,
+    changeDecisionMs: lifecycle.changeDecisionMs,
+    hookHeartbeatTimeoutMs: lifecycle.hookHeartbeatTimeoutMs,
+    hookLaneHoldMs: lifecycle.hookLaneHoldMs,
+  }
+}
 
 export function createSubscriptionsGateway(options: {
   client: Client

@@ -8,7 +8,7 @@ import type { Logger } from '../config/logger.ts'
 import { createActivities } from '../activities/index.ts'
 import { createVendorHooks, type VendorHooks } from '../activities/hooks/index.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
-import { createSubscriptionsGateway } from '../server/subscriptions.ts'
+import { createSubscriptionsGateway, workflowSettings } from '../server/subscriptions.ts'
 import { connectWorker, type TemporalSettings } from '../temporal/connection.ts'
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker'
 import {
@@ -58,11 +58,7 @@ export async function startWorker(options: {
   const subscriptions = createSubscriptionsGateway({
     client,
     taskQueue: config.taskQueue,
-    settings: {
-      retentionDays: config.lifecycle.dataRetentionDays,
-      changeDecisionMs: config.lifecycle.changeDecisionMs,
-      hookHeartbeatTimeoutMs: config.lifecycle.hookHeartbeatTimeoutMs,
-    },
+    settings: workflowSettings(config.lifecycle),
   })
   const activities = withMetering(
     createActivities({ marketplace, hooks, reconciliation: { client, subscriptions, logger } }),

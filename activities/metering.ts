@@ -24,7 +24,11 @@ export interface SubscriptionStateReport {
 export function meteringActivities(metering: MeteringService) {
   return {
     async submitUsage(): Promise<SubmissionReport> {
-      const report = await translatingFailures(() => metering.submit((sent) => heartbeat({ sent })))
+      // Also between batches: closing and asking Microsoft about many subscriptions takes a while.
+      const beat = setInterval(() => heartbeat(), 10_000)
+      const report = await translatingFailures(() => metering.submit((sent) => heartbeat({ sent }))).finally(() =>
+        clearInterval(beat),
+      )
       const counter = Context.current().metricMeter.createCounter('saas_metering_alerts', 'alerts', 'Metering alerts')
       for (const alert of report.alerts) counter.add(1, { kind: alert.kind })
       return report

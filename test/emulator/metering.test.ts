@@ -144,3 +144,22 @@ it('lists recorded usage from usageStartDate, filtered', async () => {
   ])
   expect(await list(`&UsageEndDate=${at(3)}`)).toHaveLength(0)
 })
+
+it('takes a batch whose answer the caller never hears (a slow answer it gave up on); the same batch again is Duplicate with the accepted quantity', async () => {
+  emulator.marketplace.setFaults({
+    script: [{ target: 'api', kind: 'slow', operationId: 'MeteringOperations_PostBatchUsageEvent', delayMs: 300 }],
+  })
+  const url = `${emulator.apiUrl}/batchUsageEvent?api-version=2018-08-31`
+  const init = {
+    method: 'POST',
+    headers: { authorization: `Bearer ${emulator.staticToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ request: [event()] }),
+  }
+  await expect(fetch(url, { ...init, signal: AbortSignal.timeout(50) })).rejects.toThrow()
+  await expect.poll(() => emulator.marketplace.usage({ subscriptionId: id }).length).toBe(1)
+
+  const again = await batch([event()])
+  expect(again.json).toMatchObject({
+    result: [{ status: 'Duplicate', error: { additionalInfo: { acceptedMessage: { quantity: 10 } } } }],
+  })
+})

@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger, silentLogger } from '../../config/logger.ts'
-import { landing } from './index.ts'
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../../test/support/oidc-provider.ts'
-import { CookieJar, fakeGateway, fakeMarketplace, hiddenFields } from '../../test/support/landing-fakes.ts'
+import { CookieJar, LANDING_PUBLIC_URL, hiddenFields, landingUnderTest } from '../../test/support/landing-fakes.ts'
 
-const PUBLIC_URL = 'https://saas.contoso.example'
 const CLIENT = { clientId: 'landing-app', clientSecret: 'landing-app-secret' }
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47'
 const USER = {
@@ -20,13 +18,7 @@ afterEach(() => provider?.close())
 
 async function setUp(options: Partial<FakeProviderOptions> = {}, issuer?: string) {
   provider = await startFakeProvider({ ...CLIENT, user: USER, ...options })
-  const marketplace = fakeMarketplace()
-  const gateway = fakeGateway()
-  const app = landing({
-    marketplace,
-    subscriptions: gateway,
-    publicUrl: PUBLIC_URL,
-    sessionSecret: 'a-session-secret-of-at-least-32-characters',
+  const { marketplace, gateway, app } = landingUnderTest({
     oidc: { ...CLIENT, issuer: issuer ?? provider.issuer, fetch: provider.fetch },
     logger: process.env.DEBUG_LANDING ? createLogger('debug') : silentLogger,
   })
@@ -53,7 +45,7 @@ async function signInUpTo(s: Setup, landingPath = '/landing?token=ab%2Bcd') {
   const back = await s.provider.fetch(authorize, { redirect: 'manual' })
   expect(back.status).toBe(302)
   const callback = new URL(back.headers.get('location')!)
-  expect(callback.origin + callback.pathname).toBe(`${PUBLIC_URL}/landing/callback`)
+  expect(callback.origin + callback.pathname).toBe(`${LANDING_PUBLIC_URL}/landing/callback`)
   return { authorize: new URL(authorize), callback }
 }
 
@@ -63,7 +55,7 @@ describe('sign-in with an OpenID provider', () => {
     const { authorize, callback } = await signInUpTo(s)
     expect(authorize.searchParams.get('scope')).toBe('openid profile email')
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256')
-    expect(authorize.searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/landing/callback`)
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${LANDING_PUBLIC_URL}/landing/callback`)
     expect(authorize.searchParams.get('nonce')).toBeTruthy()
     expect([...s.jar.cookies.keys()]).toEqual(['__Host-landing_signin'])
 
@@ -89,7 +81,11 @@ describe('sign-in with an OpenID provider', () => {
 
     const confirm = await s.app.request('/landing', {
       method: 'POST',
-      headers: { origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', cookie: s.jar.header() },
+      headers: {
+        origin: LANDING_PUBLIC_URL,
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: s.jar.header(),
+      },
       body: new URLSearchParams(hiddenFields(html)).toString(),
     })
     expect(confirm.status).toBe(303)
@@ -106,7 +102,11 @@ describe('sign-in with an OpenID provider', () => {
     expect(html).toContain('name="email"')
     const res = await s.app.request('/landing', {
       method: 'POST',
-      headers: { origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', cookie: s.jar.header() },
+      headers: {
+        origin: LANDING_PUBLIC_URL,
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: s.jar.header(),
+      },
       body: new URLSearchParams({ ...hiddenFields(html), email: 'ops@fabrikam.example' }).toString(),
     })
     expect(res.status).toBe(303)
@@ -132,7 +132,7 @@ describe('sign-in with an OpenID provider', () => {
     const again = await setUpSession(s, other)
     const res = await s.app.request('/landing', {
       method: 'POST',
-      headers: { origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', cookie: again },
+      headers: { origin: LANDING_PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', cookie: again },
       body: new URLSearchParams(hiddenFields(html)).toString(),
     })
     expect(res.status).toBe(400)

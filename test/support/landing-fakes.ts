@@ -7,7 +7,7 @@
 import { silentLogger } from '../../config/logger.ts'
 import type { Buyer, SubscriptionFacts, SubscriptionView } from '../../machines/subscription/index.ts'
 import { resolvedSubscriptionSchema, type ResolvedSubscription } from '../../marketplace/schemas.ts'
-import { landing } from '../../server/landing/index.ts'
+import { landing, type LandingDeps } from '../../server/landing/index.ts'
 import { createSigner } from '../../server/landing/signing.ts'
 
 export const SUBSCRIPTION_ID = '37f9dea2-4345-438f-b0bd-03d40d28c7e0'
@@ -131,8 +131,8 @@ function decodeEntities(html: string): string {
 export const LANDING_PUBLIC_URL = 'https://saas.contoso.example'
 export const LANDING_SECRET = 'a-session-secret-of-at-least-32-characters'
 
-/** The landing page without sign-in, on the fakes above; `signer` signs status links and forms as it does. */
-export function landingUnderTest() {
+/** The landing page on the fakes above, without sign-in unless `options.oidc` says otherwise. */
+export function landingUnderTest(options: Pick<Partial<LandingDeps>, 'oidc' | 'logger'> = {}) {
   const marketplace = fakeMarketplace()
   const gateway = fakeGateway()
   const app = landing({
@@ -141,9 +141,12 @@ export function landingUnderTest() {
     publicUrl: LANDING_PUBLIC_URL,
     sessionSecret: LANDING_SECRET,
     logger: silentLogger,
+    ...options,
   })
   return { marketplace, gateway, app }
 }
+
+/** Signs status links and forms as the landing page under test does. */
 
 export const landingSigner = createSigner(LANDING_SECRET, LANDING_PUBLIC_URL)
 

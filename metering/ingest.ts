@@ -93,10 +93,24 @@ export async function ingest(deps: IngestDeps, events: UsageEventInput[]): Promi
 
 async function store(client: pg.PoolClient, events: Candidate[], now: number) {
   const outcomes = new Map<Candidate, IngestResult>()
-  const { rows: inserted } = await client.query<{ id: string }>(
-    `INSERT INTO usage_events (id, subscription_id, dimension, quantity, occurred_at, hour)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::timestamptz[], $6::timestamptz[])
-     ON CONFLICT (id) DO NOTHING RETURNING id`,
+  // One statement: the events, and their hours' totals for the events that are new (ordered, so
+  // concurrent ingests lock hour rows in the same order and cannot deadlock).
+  const { rows } = await client.query<{
+    inserted: string[] | null
+    taken: { s: string; d: string; h: string }[] | null
+  }>(
+    `WITH ins AS (
+       INSERT INTO usage_events (id, subscription_id, dimension, quantity, occurred_at, hour)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::timestamptz[], $6::timestamptz[])
+       ON CONFLICT (id) DO NOTHING RETURNING id, subscription_id, dimension, hour, quantity),
+     up AS (
+       INSERT INTO usage_hours (subscription_id, dimension, hour, quantity)
+       SELECT subscription_id, dimension, hour, sum(quantity) FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+       ON CONFLICT (subscription_id, dimension, hour) DO UPDATE SET quantity = usage_hours.quantity + excluded.quantity
+        WHERE usage_hours.status = 'open'
+       RETURNING subscription_id, dimension, hour)
+     SELECT (SELECT array_agg(id) FROM ins) AS inserted,
+            (SELECT json_agg(json_build_object('s', subscription_id, 'd', dimension, 'h', hour)) FROM up) AS taken`,
     [
       events.map((e) => e.id),
       events.map((e) => e.subscriptionId),
@@ -106,6 +120,8 @@ async function store(client: pg.PoolClient, events: Candidate[], now: number) {
       events.map((e) => e.hour),
     ],
   )
+  const inserted = (rows[0]?.inserted ?? []).map((id) => ({ id }))
+  const taken = new Set((rows[0]?.taken ?? []).map((t) => hourKey(t.s, t.d, new Date(t.h))))
   const fresh = new Set(inserted.map((r) => r.id))
   const stored: Candidate[] = []
   const again: Candidate[] = []
@@ -143,50 +159,54 @@ async function store(client: pg.PoolClient, events: Candidate[], now: number) {
       )
     }
   }
-  await addToHours(client, stored, now)
+  await addToHours(client, stored, now, taken)
   return outcomes
 }
 
+const hourKey = (sub: string, dim: string, hour: Date) => `${sub}\u0000${dim}\u0000${hour.toISOString()}`
+
 /**
- * Adds the events to their hours' running totals. An hour that is no longer open takes nothing more:
- * its events move to the next open hour (late usage), never changing what was sent for it.
+ * Settles the events whose hour was no longer open (`taken` holds the hours that took their events):
+ * a closed hour takes nothing more, its events move to the next open hour (late usage), never changing
+ * what was sent for it.
  */
-async function addToHours(client: pg.PoolClient, events: Candidate[], now: number): Promise<void> {
-  let pending = events
+async function addToHours(client: pg.PoolClient, events: Candidate[], now: number, taken: Set<string>): Promise<void> {
   const current = floorHour(new Date(now))
+  let accepted = taken
+  let pending = events
   for (let round = 0; pending.length > 0; round++) {
     const groups = new Map<string, { sub: string; dim: string; hour: Date; quantity: number; events: Candidate[] }>()
     for (const e of pending) {
-      const key = `${e.subscriptionId}\u0000${e.dimension}\u0000${e.hour.toISOString()}`
+      const key = hourKey(e.subscriptionId, e.dimension, e.hour)
       const g = groups.get(key) ?? { sub: e.subscriptionId, dim: e.dimension, hour: e.hour, quantity: 0, events: [] }
       g.quantity += e.quantity
       g.events.push(e)
       groups.set(key, g)
     }
-    // Always the same lock order, so concurrent ingests cannot deadlock on hour rows.
-    const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => g)
-    const { rows } = await client.query<{ subscription_id: string; dimension: string; hour: Date }>(
-      `INSERT INTO usage_hours (subscription_id, dimension, hour, quantity)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::numeric[])
-       ON CONFLICT (subscription_id, dimension, hour) DO UPDATE SET quantity = usage_hours.quantity + excluded.quantity
-        WHERE usage_hours.status = 'open'
-       RETURNING subscription_id, dimension, hour`,
-      [
-        sorted.map((g) => g.sub),
-        sorted.map((g) => g.dim),
-        sorted.map((g) => g.hour),
-        sorted.map((g) => String(g.quantity)),
-      ],
-    )
-    const taken = new Set(rows.map((r) => `${r.subscription_id}\u0000${r.dimension}\u0000${r.hour.toISOString()}`))
+    if (round > 0) {
+      const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => g)
+      const { rows } = await client.query<{ subscription_id: string; dimension: string; hour: Date }>(
+        `INSERT INTO usage_hours (subscription_id, dimension, hour, quantity)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::numeric[])
+         ON CONFLICT (subscription_id, dimension, hour) DO UPDATE SET quantity = usage_hours.quantity + excluded.quantity
+          WHERE usage_hours.status = 'open'
+         RETURNING subscription_id, dimension, hour`,
+        [
+          sorted.map((g) => g.sub),
+          sorted.map((g) => g.dim),
+          sorted.map((g) => g.hour),
+          sorted.map((g) => String(g.quantity)),
+        ],
+      )
+      accepted = new Set(rows.map((r) => hourKey(r.subscription_id, r.dimension, r.hour)))
+    }
     pending = []
-    for (const g of sorted) {
-      if (taken.has(`${g.sub}\u0000${g.dim}\u0000${g.hour.toISOString()}`)) continue
-      // Closed: the next open hour is this one at the earliest; after that, the one after the closed one.
-      const next = new Date(Math.max(current.getTime(), g.hour.getTime() + HOUR_MS * (round === 0 ? 0 : 1)))
-      const target = next.getTime() === g.hour.getTime() ? new Date(g.hour.getTime() + HOUR_MS) : next
-      await client.query('UPDATE usage_events SET hour = $1 WHERE id = ANY($2)', [target, g.events.map((e) => e.id)])
-      for (const e of g.events) pending.push({ ...e, hour: target })
+    for (const [key, g] of groups) {
+      if (accepted.has(key)) continue
+      // The next open hour: this one at the earliest, or the one after the hour that refused them.
+      const next = new Date(Math.max(current.getTime(), g.hour.getTime() + HOUR_MS))
+      await client.query('UPDATE usage_events SET hour = $1 WHERE id = ANY($2)', [next, g.events.map((e) => e.id)])
+      for (const e of g.events) pending.push({ ...e, hour: next })
     }
   }
 }

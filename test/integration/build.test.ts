@@ -197,14 +197,23 @@ describe('the production build', () => {
     })
   })
 
-  it('on SIGTERM the HTTP server drains and exits', async () => {
+  it('on SIGTERM the HTTP server answers the request in flight, then exits', async () => {
     const server = children.findLast((c) => c.exitCode === null && c.signalCode === null)!
-    // A keep-alive connection left idle must not hold the server open.
-    await fetch(`${serverUrl}/health`, { headers: { connection: 'keep-alive' } })
+    // A buyer opens the landing page while Microsoft is slow to resolve the token.
+    const purchase = emulator.marketplace.purchase({ offerId: 'contoso-analytics', planId: 'basic' })
+    emulator.marketplace.setFaults({
+      script: [{ target: 'api', kind: 'slow', operationId: 'FulfillmentOperations_Resolve', delayMs: 2_000 }],
+    })
+    const page = fetch(purchase.landingUrl)
+    await eventually(() => emulator.marketplace.getFaults().script?.length === 0, {
+      what: 'the landing page to be waiting on Microsoft',
+    })
+    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve))
     server.kill('SIGTERM')
-    const code = await new Promise<number | null>((resolve) =>
-      server.exitCode !== null ? resolve(server.exitCode) : server.once('exit', resolve),
-    )
-    expect(code).toBe(0)
+    const answer = await page
+    expect(answer.status).toBe(200)
+    expect(await answer.text()).toContain('name="token"')
+    expect(await exited).toBe(0)
+    emulator.marketplace.setFaults({})
   })
 })

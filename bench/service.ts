@@ -121,13 +121,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     },
   }
   try {
-    for (let i = 0; i < (options.servers ?? 1); i++) await service.startServer()
+    // Side by side: each takes seconds to start (tsx, the worker bundles the workflows).
+    const workersStarted = Promise.all(Array.from({ length: options.workers ?? 1 }, () => service.startWorker()))
+    await Promise.all(Array.from({ length: options.servers ?? 1 }, () => service.startServer()))
     if (service.serverUrls[0])
       emulator.marketplace.configure({
         webhookUrl: `${service.serverUrls[0]}/webhook`,
         landingPageUrl: `${service.serverUrls[0]}/landing`,
       })
-    for (let i = 0; i < (options.workers ?? 1); i++) await service.startWorker()
+    await workersStarted
   } catch (err) {
     await service.stop()
     throw err

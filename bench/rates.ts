@@ -1,0 +1,64 @@
+/**
+ * Customer changes at a sustained rate: ChangeQuantity done at the emulator every 1/rate seconds for
+ * `seconds`, spread over a pool of idle subscriptions (one open operation per subscription at a time, as
+ * Microsoft allows), then each webhook's first delivery compared with its PATCH. A miss is a change whose
+ * PATCH did not land (200) inside Microsoft's 10 seconds.
+ * @module
+ */
+import type { Service } from './service.ts'
+import { latency, type Latency } from './stats.ts'
+
+export const MICROSOFT_WINDOW_MS = 10_000
+
+export interface RateFigures {
+  rate: number
+  seconds: number
+  changes: number
+  /** Changes the emulator refused to start (the subscription still had an open one): the pool was too small. */
+  skipped: number
+  webhookToPatch: Latency
+  misses: number
+}
+
+export async function sustainedChanges(
+  service: Service,
+  pool: string[],
+  { rate, seconds }: { rate: number; seconds: number },
+): Promise<RateFigures> {
+  const m = service.emulator.marketplace
+  const quantity = new Map<string, number>()
+  const changes: { id: string; operationId: string }[] = []
+  let skipped = 0
+  const total = Math.round(rate * seconds)
+  const started = performance.now()
+  for (let k = 0; k < total; k++) {
+    const wait = started + (k * 1000) / rate - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const id = pool[k % pool.length]!
+    const next = (quantity.get(id) ?? 10) === 11 ? 12 : 11
+    try {
+      changes.push({ id, operationId: m.changeQuantity(id, next).id })
+      quantity.set(id, next)
+    } catch {
+      skipped++
+    }
+  }
+  // Every change has had its window by then.
+  await new Promise((r) => setTimeout(r, MICROSOFT_WINDOW_MS + 1_000))
+  const windows: number[] = []
+  let misses = 0
+  for (const { id, operationId } of changes) {
+    const patch = m
+      .journal({ subscriptionId: id, kind: 'updateOperation' })
+      .find((j) => j.operationId === operationId && j.status === 200)
+    const first = m.webhooks({ subscriptionId: id }).find((w) => w.operationId === operationId)?.attempts[0]
+    if (!patch || !first) {
+      misses++
+      continue
+    }
+    const ms = Date.parse(patch.time) - Date.parse(first.at)
+    windows.push(ms)
+    if (ms > MICROSOFT_WINDOW_MS) misses++
+  }
+  return { rate, seconds, changes: changes.length, skipped, webhookToPatch: latency(windows), misses }
+}

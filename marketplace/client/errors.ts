@@ -14,6 +14,8 @@ export type MarketplaceErrorKind =
   | 'network'
   | 'rejected'
   | 'invalid-response'
+  /** The request could not be sent as given (a header value HTTP cannot carry): fix the input. */
+  | 'invalid-request'
   /** No usable credential (missing, or refused by Entra ID): fix the configuration. */
   | 'credential'
 
@@ -59,7 +61,7 @@ export class MarketplaceError extends Error {
 
   /** True when the same call may succeed later; false for Microsoft's definitive 4xx answers. */
   get retryable(): boolean {
-    return this.kind !== 'rejected' && this.kind !== 'invalid-response' && this.kind !== 'credential'
+    return !['rejected', 'invalid-response', 'invalid-request', 'credential'].includes(this.kind)
   }
 
   /** A stable type name for Temporal's `ApplicationFailure.type` and for logs. */

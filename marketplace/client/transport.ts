@@ -73,6 +73,27 @@ export function createTransport(options: TransportOptions): Transport {
     const started = performance.now()
     const log = { operation: req.operation, method: req.method, requestId, correlationId, attempt: n }
     const authorization = `Bearer ${await bearerToken(options.token, req.operation, correlationId)}`
+    let headers: Headers
+    try {
+      headers = new Headers({
+        authorization,
+        'x-ms-requestid': requestId,
+        'x-ms-correlationid': correlationId,
+        ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...req.headers,
+      })
+    } catch (cause) {
+      // A value HTTP cannot carry (e.g. a non-ASCII landing token for `x-ms-marketplace-token`): the input
+      // is wrong, nothing was sent, and no retry can help.
+      logger.warn({ ...log, kind: 'invalid-request' }, 'marketplace call not sendable')
+      throw new MarketplaceError(`${req.operation}: the request cannot be sent: ${String(cause)}`, {
+        kind: 'invalid-request',
+        operation: req.operation,
+        requestId,
+        correlationId,
+        cause,
+      })
+    }
     const timeout = AbortSignal.timeout(timeoutMs)
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout
     let res: globalThis.Response
@@ -83,13 +104,7 @@ export function createTransport(options: TransportOptions): Transport {
         signal,
         // Microsoft does not redirect; following one would send the request (and its headers) elsewhere.
         redirect: 'manual',
-        headers: {
-          authorization,
-          'x-ms-requestid': requestId,
-          'x-ms-correlationid': correlationId,
-          ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...req.headers,
-        },
+        headers,
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
       })
       // Inside the try: a body cut off by the timeout or the network is a failed call, not an empty one.

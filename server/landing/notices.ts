@@ -123,7 +123,10 @@ export const notices = {
  */
 export function resolveNotice(err: unknown): { notice: Notice; expected: boolean } {
   if (isMarketplaceError(err)) {
-    if (err.kind === 'rejected' && err.status === 400) return { notice: notices.invalidToken, expected: true }
+    // 400: Microsoft could not read the token; invalid-request: the token could not even be sent.
+    if ((err.kind === 'rejected' && err.status === 400) || err.kind === 'invalid-request') {
+      return { notice: notices.invalidToken, expected: true }
+    }
     if (err.kind === 'rejected' && (err.status === 403 || err.status === 404)) {
       return { notice: notices.purchaseNotFound, expected: true }
     }

@@ -169,6 +169,16 @@ describe('network errors', () => {
   })
 })
 
+describe('a request HTTP cannot carry', () => {
+  it('is a final invalid-request error, never sent and never retried (a non-ASCII landing token)', async () => {
+    const err = await rejectionOf(retrying.resolve('token-with-✓'))
+    expect(err).toBeInstanceOf(MarketplaceError)
+    expect(err).toMatchObject({ kind: 'invalid-request', retryable: false, status: undefined })
+    expect(journal('resolve')).toEqual([])
+    expect(attemptsOf('resolve').map((r) => r.kind)).toEqual(['invalid-request'])
+  })
+})
+
 describe("Microsoft's final answers are not retried", () => {
   const expectFinal = (err: unknown, status: number, code: string, message: RegExp) => {
     expect(err).toBeInstanceOf(MarketplaceError)

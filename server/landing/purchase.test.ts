@@ -99,6 +99,7 @@ describe('a token Microsoft cannot have issued', () => {
 describe('when the purchase cannot be shown', () => {
   const failures = [
     ['invalid or expired token', { kind: 'rejected', status: 400 }, 400, "We couldn't identify your purchase"],
+    ['a token that cannot be sent', { kind: 'invalid-request' }, 400, "We couldn't identify your purchase"],
     ['bearer refused', { kind: 'rejected', status: 403 }, 404, "We couldn't find this purchase"],
     ['not found', { kind: 'rejected', status: 404 }, 404, "We couldn't find this purchase"],
     ['throttled', { kind: 'throttled', status: 429 }, 503, "Microsoft's marketplace isn't answering right now"],

@@ -112,6 +112,14 @@ export const subscriptionMachine = setup({
     takeObservedFacts: assign(({ context, event }) => ({
       subscription: mergeFacts(context.subscription, observed(event)),
     })),
+    /** Microsoft's view with its plan and seats: for a subscription that ends (observed Unsubscribed). */
+    takeObservedPlan: assign(({ context, event }) => {
+      const theirs = observed(event)
+      if (!theirs) return {}
+      return {
+        subscription: { ...mergeFacts(context.subscription, theirs), planId: theirs.planId, quantity: theirs.quantity },
+      }
+    }),
     /** Microsoft's view differed while a step was under way: read it again once the subscription rests. */
     markResyncDue: assign(({ context, event }) => ({
       subscription: mergeFacts(context.subscription, observed(event)),
@@ -357,7 +365,7 @@ export const subscriptionMachine = setup({
       },
     },
     'status.observed': [
-      { guard: 'observedUnsubscribed', target: '.unsubscribed' },
+      { guard: 'observedUnsubscribed', target: '.unsubscribed', actions: 'takeObservedPlan' },
       { guard: 'observedDifference', actions: 'markResyncDue' },
       { actions: 'takeObservedFacts' },
     ],
@@ -384,11 +392,12 @@ export const subscriptionMachine = setup({
         'buyer.confirmed': { target: 'provisioning', actions: 'rememberBuyer' },
         Subscribe: { guard: 'effective', target: 'provisioning', actions: ['rememberOperation', 'markSubscribed'] },
         'status.observed': [
-          { guard: 'observedUnsubscribed', target: 'unsubscribed' },
+          { guard: 'observedUnsubscribed', target: 'unsubscribed', actions: 'takeObservedPlan' },
           { guard: 'observedSubscribed', target: 'provisioning', actions: ['takeObservedFacts', 'markSubscribed'] },
           { actions: 'takeObservedFacts' },
         ],
         'vendor.cancel': {
+          guard: 'requestable',
           target: 'cancelling',
           actions: { type: 'startRequest', params: { kind: 'cancel', from: 'awaitingBuyer' } },
         },
@@ -412,7 +421,7 @@ export const subscriptionMachine = setup({
         // Microsoft activated it itself (auto-activation): no Activate call after provisioning.
         Subscribe: { guard: 'effective', actions: ['rememberOperation', 'markSubscribed'] },
         'status.observed': [
-          { guard: 'observedUnsubscribed', target: 'unsubscribed' },
+          { guard: 'observedUnsubscribed', target: 'unsubscribed', actions: 'takeObservedPlan' },
           { guard: 'observedSubscribed', actions: ['takeObservedFacts', 'markSubscribed'] },
           { actions: 'takeObservedFacts' },
         ],
@@ -424,13 +433,14 @@ export const subscriptionMachine = setup({
       on: {
         retry: 'provisioning',
         'vendor.cancel': {
+          guard: 'requestable',
           target: 'cancelling',
           actions: { type: 'startRequest', params: { kind: 'cancel', from: 'provisioningFailed' } },
         },
         // Microsoft activated it meanwhile: after a retry the provisioning must not call Activate again.
         Subscribe: { guard: 'effective', actions: ['rememberOperation', 'markSubscribed'] },
         'status.observed': [
-          { guard: 'observedUnsubscribed', target: 'unsubscribed' },
+          { guard: 'observedUnsubscribed', target: 'unsubscribed', actions: 'takeObservedPlan' },
           { guard: 'observedSubscribed', actions: ['takeObservedFacts', 'markSubscribed'] },
           { actions: 'takeObservedFacts' },
         ],
@@ -458,7 +468,7 @@ export const subscriptionMachine = setup({
         },
         Subscribe: { guard: 'effective', target: 'subscribed', actions: 'rememberOperation' },
         'status.observed': [
-          { guard: 'observedUnsubscribed', target: 'unsubscribed' },
+          { guard: 'observedUnsubscribed', target: 'unsubscribed', actions: 'takeObservedPlan' },
           { guard: 'observedSubscribed', target: 'subscribed', actions: 'takeObservedFacts' },
           { actions: 'takeObservedFacts' },
         ],
@@ -471,11 +481,12 @@ export const subscriptionMachine = setup({
         retry: 'activating',
         Subscribe: { guard: 'effective', target: 'subscribed', actions: 'rememberOperation' },
         'vendor.cancel': {
+          guard: 'requestable',
           target: 'cancelling',
           actions: { type: 'startRequest', params: { kind: 'cancel', from: 'activationFailed' } },
         },
         'status.observed': [
-          { guard: 'observedUnsubscribed', target: 'unsubscribed' },
+          { guard: 'observedUnsubscribed', target: 'unsubscribed', actions: 'takeObservedPlan' },
           { guard: 'observedSubscribed', target: 'subscribed', actions: 'takeObservedFacts' },
           { actions: 'takeObservedFacts' },
         ],
@@ -601,7 +612,13 @@ export const subscriptionMachine = setup({
               actions: { type: 'startRequest', params: { kind: 'cancel', from: 'subscribed' } },
             },
             'status.observed': [
-              { guard: 'observedUnsubscribed', target: '#subscription.unsubscribed' },
+              { guard: 'observedUnsubscribed', target: '#subscription.unsubscribed', actions: 'takeObservedPlan' },
+              // Plan or seats changed too: the vendor applies them before access is limited.
+              {
+                guard: and(['observedSuspended', 'drifted']),
+                target: '#subscription.suspended',
+                actions: [{ type: 'applyChange', params: applyChangeParams.fromEvent }, 'takeChangeFromEvent'],
+              },
               { guard: 'observedSuspended', target: '#subscription.suspended', actions: 'takeObservedFacts' },
               // Microsoft has another plan or seat count than this service: Microsoft's wins, the vendor is told.
               {
@@ -760,11 +777,21 @@ export const subscriptionMachine = setup({
               { guard: 'effective', target: 'reinstating', actions: ['rememberOperation', 'startReinstatement'] },
             ],
             'vendor.cancel': {
+              guard: 'requestable',
               target: '#subscription.cancelling',
               actions: { type: 'startRequest', params: { kind: 'cancel', from: 'suspended' } },
             },
             'status.observed': [
-              { guard: 'observedUnsubscribed', target: '#subscription.unsubscribed' },
+              { guard: 'observedUnsubscribed', target: '#subscription.unsubscribed', actions: 'takeObservedPlan' },
+              {
+                guard: and(['observedSubscribed', 'drifted']),
+                target: 'reinstating',
+                actions: [
+                  { type: 'applyChange', params: applyChangeParams.fromEvent },
+                  'takeChangeFromEvent',
+                  'startObservedReinstatement',
+                ],
+              },
               {
                 guard: 'observedSubscribed',
                 target: 'reinstating',

@@ -16,6 +16,11 @@ interface HourKey {
   hour: Date
 }
 
+/** The hour was no longer in a status it could be carried from; nothing was changed. */
+export class HourMoved extends Error {
+  override name = 'HourMoved'
+}
+
 /** Moves `quantity` of `row` into the next open hour from `now` on, and sets the row's status; returns that hour. */
 export async function carryForward(
   pool: pg.Pool,
@@ -25,8 +30,10 @@ export async function carryForward(
   reason: string,
   now: number,
   accepted?: UsageEventResult,
+  /** Only if the hour is still in one of these statuses (an operator's move racing a submission). */
+  onlyFrom?: string[],
 ): Promise<Date> {
-  return inTransaction(pool, async (client) => {
+  return inTransaction(pool, async (client): Promise<Date> => {
     let target = floorHour(new Date(Math.max(now, row.hour.getTime() + HOUR_MS)))
     for (;;) {
       const { rowCount } = await client.query(
@@ -38,10 +45,10 @@ export async function carryForward(
       if (rowCount) break
       target = new Date(target.getTime() + HOUR_MS)
     }
-    await client.query(
+    const { rowCount } = await client.query(
       `UPDATE usage_hours SET status = $4, reason = $5, carried_to = $6, carried_quantity = $7, resolved_at = now(),
               usage_event_id = coalesce($8, usage_event_id), accepted_quantity = coalesce($9, accepted_quantity)
-        WHERE subscription_id = $1 AND dimension = $2 AND hour = $3`,
+        WHERE subscription_id = $1 AND dimension = $2 AND hour = $3 AND ($10::text[] IS NULL OR status = ANY($10))`,
       [
         row.subscription_id,
         row.dimension,
@@ -52,8 +59,10 @@ export async function carryForward(
         String(quantity),
         accepted?.usageEventId ?? null,
         accepted?.quantity ?? null,
+        onlyFrom ?? null,
       ],
     )
+    if (!rowCount) throw new HourMoved()
     return target
   })
 }

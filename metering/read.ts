@@ -5,7 +5,7 @@
  */
 import type pg from 'pg'
 import { dimensionsOf, dimensionOf, includedPerPeriod, periodStart, type Catalog } from './catalog.ts'
-import { carryForward } from './carry.ts'
+import { carryForward, HourMoved } from './carry.ts'
 import { deadlineOf } from './hours.ts'
 import { histories } from './states.ts'
 
@@ -149,8 +149,8 @@ export async function retryHour(pool: pg.Pool, subscriptionId: string, dimension
   if (!(await actionable(pool, subscriptionId, dimension, hour))) return false
   await pool.query(
     `UPDATE usage_hours SET status = 'pending', reason = 'retried by an operator', resolved_at = NULL
-      WHERE subscription_id = $1 AND dimension = $2 AND hour = $3`,
-    [subscriptionId, dimension, hour],
+      WHERE subscription_id = $1 AND dimension = $2 AND hour = $3 AND status = ANY($4)`,
+    [subscriptionId, dimension, hour, ACTIONABLE],
   )
   return true
 }
@@ -160,5 +160,12 @@ export async function moveHour(pool: pg.Pool, subscriptionId: string, dimension:
   const row = await actionable(pool, subscriptionId, dimension, hour)
   if (!row) return undefined
   const key = { subscription_id: subscriptionId, dimension, hour }
-  return carryForward(pool, key, Number(row.reported ?? 0), 'carried', 'moved to a later hour by an operator', now)
+  try {
+    const why = 'moved to a later hour by an operator'
+    return await carryForward(pool, key, Number(row.reported ?? 0), 'carried', why, now, undefined, ACTIONABLE)
+  } catch (err) {
+    if (err instanceof HourMoved)
+      throw new HourActionRefused('the hour changed meanwhile (a submission took it); read it again')
+    throw err
+  }
 }

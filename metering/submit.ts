@@ -17,7 +17,7 @@ import { usageConflictSchema, type UsageEventResult } from '../marketplace/schem
 import type { Catalog } from './catalog.ts'
 import { closeHours, round } from './close.ts'
 import { carryForward } from './carry.ts'
-import { deadlineOf } from './hours.ts'
+import { deadlineOf, MICROSOFT_WINDOW_MS } from './hours.ts'
 import { histories, type Observer, type SubscriptionState } from './states.ts'
 
 /** Hours this close to their deadline are not sent any more: they are carried forward (or lost). */
@@ -144,11 +144,15 @@ export async function submitUsage(deps: SubmissionDeps): Promise<SubmissionRepor
   }
 
   // Committed before anything is sent: a run that dies after sending finds these rows and re-sends them.
+  // Only rows still to send: an operator may have moved one meanwhile.
+  let sending = toSend
   if (toSend.length) {
-    await pool.query(
+    const { rows: marked } = await pool.query<{ subscription_id: string; dimension: string; hour: Date }>(
       `UPDATE usage_hours h SET status = 'submitting', attempts = attempts + 1, submitted_at = $4, plan_id = u.plan
          FROM unnest($1::text[], $2::text[], $3::timestamptz[], $5::text[]) AS u(sub, dim, hour, plan)
-        WHERE h.subscription_id = u.sub AND h.dimension = u.dim AND h.hour = u.hour`,
+        WHERE h.subscription_id = u.sub AND h.dimension = u.dim AND h.hour = u.hour
+          AND h.status IN ('pending', 'waiting', 'submitting')
+       RETURNING h.subscription_id, h.dimension, h.hour`,
       [
         toSend.map((r) => r.subscription_id),
         toSend.map((r) => r.dimension),
@@ -157,9 +161,13 @@ export async function submitUsage(deps: SubmissionDeps): Promise<SubmissionRepor
         toSend.map((r) => r.planId),
       ],
     )
+    const key = (r: { subscription_id: string; dimension: string; hour: Date }) =>
+      `${r.subscription_id}\u0000${r.dimension}\u0000${r.hour.toISOString()}`
+    const still = new Set(marked.map(key))
+    sending = toSend.filter((r) => still.has(key(r)))
   }
   const batches: (typeof toSend)[] = []
-  for (let i = 0; i < toSend.length; i += MAX_BATCH_SIZE) batches.push(toSend.slice(i, i + MAX_BATCH_SIZE))
+  for (let i = 0; i < sending.length; i += MAX_BATCH_SIZE) batches.push(sending.slice(i, i + MAX_BATCH_SIZE))
   let next = 0
   const lane = async () => {
     for (let b = next++; b < batches.length; b = next++) {
@@ -240,8 +248,9 @@ export async function submitUsage(deps: SubmissionDeps): Promise<SubmissionRepor
 
   const { rows: late } = await pool.query<Row>(
     `SELECT subscription_id, dimension, hour, status, reported, plan_id FROM usage_hours
-      WHERE status IN ('open', 'pending', 'waiting', 'submitting', 'failed') AND hour < $1 ORDER BY hour`,
-    [new Date(deps.now() + deps.alertBeforeMs - 24 * 3_600_000)],
+      WHERE status IN ('open', 'pending', 'waiting', 'submitting', 'failed') AND hour < $1 AND hour > $2 ORDER BY hour`,
+    // Before the deadline only: an alert after it could not be acted on (those hours are carried or lost).
+    [new Date(deps.now() + deps.alertBeforeMs - MICROSOFT_WINDOW_MS), new Date(deps.now() - MICROSOFT_WINDOW_MS)],
   )
   for (const row of late) {
     alert(

@@ -27,7 +27,8 @@ const lastHour = () => new Date(currentHour() - HOUR).toISOString()
 
 const CATALOG = {
   'meter-test': {
-    small: { 'api-calls': { includedMonthly: 100, includedAnnual: 1200 } },
+    // `retired` is in the vendor's catalogue but no longer on Microsoft's plan: Microsoft refuses it.
+    small: { 'api-calls': { includedMonthly: 100, includedAnnual: 1200 }, retired: {} },
     large: {
       'api-calls': { includedMonthly: 1000, includedAnnual: 12000 },
       'gb-stored': { includedMonthly: 0, includedAnnual: 0 },
@@ -279,6 +280,28 @@ describe('submission', () => {
     expect(await hourOf(id, lastHour())).toMatchObject({ status: 'accepted', acceptedQuantity: 20 })
     const now = await post([event(id, 1, new Date().toISOString())])
     expect(now[0]).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/Unsubscribed/) as unknown })
+  })
+})
+
+describe('operators', () => {
+  it('see a refused hour failed with the reason and an alert, and retry it or move it to the next open hour', async () => {
+    const id = buy()
+    await post([event(id, 4, lastHourAt(10), 'retired')])
+    const report = await submit()
+    expect(await hourOf(id, lastHour(), 'retired')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^InvalidDimension/) as unknown,
+    })
+    expect(report.alerts).toContainEqual(expect.objectContaining({ kind: 'failed', subscriptionId: id }))
+
+    const path = `/api/subscriptions/${id}/usage/retired/${lastHour()}`
+    expect((await h.api(`${path}/retry`, { method: 'POST' })).status).toBe(200)
+    expect(await hourOf(id, lastHour(), 'retired')).toMatchObject({ status: 'pending' })
+    const moved = await h.api(`${path}/move`, { method: 'POST' })
+    expect(await moved.json()).toEqual({ status: 'carried', movedTo: new Date(currentHour()).toISOString() })
+    expect(await hourOf(id, new Date(currentHour()).toISOString(), 'retired')).toMatchObject({ carriedIn: 4 })
+    // Moved: nothing left to retry.
+    expect((await h.api(`${path}/retry`, { method: 'POST' })).status).toBe(409)
   })
 })
 

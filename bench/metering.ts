@@ -34,6 +34,8 @@ const emulator = await startEmulator({})
 const marketplace = createMarketplaceClient({
   baseUrl: emulator.apiUrl,
   staticToken: emulator.staticToken,
+  // Listing 10,000 subscriptions at the emulator is slow on a busy machine.
+  timeoutMs: 120_000,
   logger: silentLogger,
 })
 const metering = await startMetering({

@@ -132,7 +132,7 @@ export interface Observer {
 }
 
 /** Above this many subscriptions to ask about, one List Subscriptions (100 a page) beats a Get for each. */
-const LIST_ABOVE = 50
+const LIST_ABOVE = 200
 /** Gets at once: enough to hide Microsoft's latency, few enough not to trip its rate limits. */
 const PARALLEL_GETS = 8
 

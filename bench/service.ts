@@ -32,6 +32,8 @@ export interface Service {
   /** POSTs a webhook payload to a server (the first by default) with a freshly signed token, or `authorization`. */
   deliver(payload: unknown, options?: { server?: number; authorization?: string }): Promise<Response>
   api(path: string, init?: RequestInit & { server?: number }): Promise<Response>
+  /** The whole service stopped (SIGTERM) and started again: same task queue, new server ports. */
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -113,6 +115,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         ...init,
         headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json', ...init.headers },
       }),
+    async restart() {
+      const [servers, workers] = [service.servers.length, service.workers.length]
+      await Promise.all([...service.servers, ...service.workers].map((p) => p.stop()))
+      service.servers = []
+      service.serverUrls = []
+      service.workers = []
+      await startAll(servers, workers)
+    },
     async stop() {
       await Promise.all([...service.servers, ...service.workers].map((p) => p.stop()))
       await emulator.stop()
@@ -120,16 +130,19 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await temporal.connection.close()
     },
   }
-  try {
+  async function startAll(servers: number, workers: number) {
     // Side by side: each takes seconds to start (tsx, the worker bundles the workflows).
-    const workersStarted = Promise.all(Array.from({ length: options.workers ?? 1 }, () => service.startWorker()))
-    await Promise.all(Array.from({ length: options.servers ?? 1 }, () => service.startServer()))
+    const workersStarted = Promise.all(Array.from({ length: workers }, () => service.startWorker()))
+    await Promise.all(Array.from({ length: servers }, () => service.startServer()))
     if (service.serverUrls[0])
       emulator.marketplace.configure({
         webhookUrl: `${service.serverUrls[0]}/webhook`,
         landingPageUrl: `${service.serverUrls[0]}/landing`,
       })
     await workersStarted
+  }
+  try {
+    await startAll(options.servers ?? 1, options.workers ?? 1)
   } catch (err) {
     await service.stop()
     throw err

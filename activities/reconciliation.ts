@@ -11,7 +11,7 @@
  * same time changes nothing more.
  * @module
  */
-import { cancellationSignal, heartbeat } from '@temporalio/activity'
+import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity'
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client'
 import pMap from 'p-map'
 import type { Logger } from '../config/logger.ts'
@@ -63,9 +63,15 @@ export interface ServiceView {
 
 type Compared = Pick<ServiceView, 'status' | 'planId' | 'quantity' | 'termEndDate'>
 
+/** A page check's heartbeat: the subscriptions done and what they found. */
+interface PageProgress {
+  done: string[]
+  findings: Finding[]
+}
+
 export function reconciliationActivities(deps: ReconciliationDeps) {
   const { marketplace, subscriptions, client, logger } = deps
-  const concurrency = deps.concurrency ?? 8
+  const concurrency = deps.concurrency ?? 16
   const ctx = () => ({ signal: cancellationSignal() })
 
   /** One visibility query for the whole page: the current run of every subscription workflow it names. */
@@ -221,22 +227,32 @@ export function reconciliationActivities(deps: ReconciliationDeps) {
       subscriptions: ListedSubscription[]
       activationDeadlineMs: number
     }): Promise<PageReport> {
+      // A retry resumes where the last attempt's heartbeat left off: one slow answer does not redo the page.
+      const progress = (activityInfo().heartbeatDetails as PageProgress | undefined) ?? { done: [], findings: [] }
+      const done = new Set(progress.done)
+      const findings = [...progress.findings]
+      const listed = input.subscriptions
+      const todo = listed.filter((s) => !done.has(s.id))
       return translatingFailures(async () => {
-        const listed = input.subscriptions
-        const known = await serviceViews(listed.map((s) => s.id))
-        let done = 0
-        const perSubscription = await pMap(
-          listed,
-          async (s) => {
-            const findings = await check(s, known.get(s.id), input.activationDeadlineMs)
-            heartbeat(++done)
-            return findings
-          },
-          { concurrency, signal: cancellationSignal() },
-        )
-        const findings = perSubscription.flat()
-        findings.forEach(log)
-        return { checked: listed.length, inSync: perSubscription.filter((f) => f.length === 0).length, findings }
+        const known = todo.length > 0 ? await serviceViews(todo.map((s) => s.id)) : new Map<string, ServiceView>()
+        try {
+          await pMap(
+            todo,
+            async (s) => {
+              const found = await check(s, known.get(s.id), input.activationDeadlineMs)
+              found.forEach(log)
+              findings.push(...found)
+              done.add(s.id)
+              heartbeat({ done: [...done], findings } satisfies PageProgress)
+            },
+            // Every subscription is tried; those that failed are tried again by the activity's retry.
+            { concurrency, signal: cancellationSignal(), stopOnError: false },
+          )
+        } catch (err) {
+          throw err instanceof AggregateError ? (err.errors[0] as unknown) : err
+        }
+        const withFindings = new Set(findings.map((f) => f.subscriptionId))
+        return { checked: listed.length, inSync: listed.length - withFindings.size, findings }
       })
     },
 

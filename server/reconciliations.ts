@@ -15,7 +15,10 @@ import {
 
 export interface ReconciliationRun {
   id: string
-  /** `failed`: the workflow ended without a report (failed, terminated, cancelled or timed out). */
+  /**
+   * `failed`: the run stopped before the last page (its report says why in `error`), or its workflow ended
+   * without a report (failed, terminated, cancelled or timed out).
+   */
   state: 'running' | 'finished' | 'failed'
   /** Absent only if a failed run cannot be read any more. */
   report?: ReconciliationReport
@@ -44,7 +47,8 @@ export function createReconciliationsGateway(options: {
             if (state === 'failed') return undefined
             throw err
           })
-    return { id: execution.workflowId, state, report } satisfies ReconciliationRun
+    // A run that stopped before the last page (List Subscriptions kept failing) did not check everything.
+    return { id: execution.workflowId, state: report?.error ? 'failed' : state, report } satisfies ReconciliationRun
   }
 
   return {

@@ -264,6 +264,23 @@ describe('never twice', () => {
   })
 })
 
+describe('a page that fails half way', () => {
+  it('is tried again from where it stopped: only the failed subscription is looked at again', async () => {
+    const known = await Promise.all([1, 2, 3].map(() => activeSubscription()))
+    const lost = m().purchase({ offerId: 'contoso-analytics', planId: 'instant', ...silently }).subscription.id
+    m().setFaults({ script: [{ target: 'api', kind: '500', operationId: 'SubscriptionOperations_ListOperations' }] })
+
+    const report = await reconcile()
+    expect(report.failedPages).toEqual([])
+    expect(report.counts).toMatchObject({ checked: 4, inSync: 3, repaired: { adopted: 1 } })
+    const calls = [...known, lost].map((id) => journal(id, 'listOperations').map((e) => e.status))
+    expect(calls.flat().sort()).toEqual([200, 200, 200, 200, 500])
+    expect(calls.filter((c) => c.length === 2)).toEqual([[500, 200]])
+    await reach(lost, (v) => v.step === 'subscribed.idle', 'provisioned')
+    expect(hookCalls(lost).filter((c) => c === 'provision')).toHaveLength(1)
+  })
+})
+
 describe('the runs as the API reads them', () => {
   it('starts one, reads it running or finished, and lists the latest first', async () => {
     const runs = createReconciliationsGateway({ client: h.temporal, taskQueue: h.config.taskQueue, settings: {} })

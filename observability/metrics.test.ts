@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { httpMetrics } from './http-metrics.ts'
 import {
   clearHookFailure,
+  HOOK_FAILURE_FORGET_MS,
   observeMarketplaceCall,
   observeWebhookAck,
   recordDrift,
@@ -62,6 +63,16 @@ describe('domain metrics', () => {
     clearHookFailure('subscription-a/run/1')
     const [cleared] = await samples('saas_vendor_hook_oldest_failure_seconds', { hook: 'provision' })
     expect(cleared!.value).toBe(0)
+  })
+
+  it('forgets a failing hook call not seen failing for a while (its retry may have succeeded elsewhere)', async () => {
+    const longAgo = Date.now() - HOOK_FAILURE_FORGET_MS - 60_000
+    recordHookFailure('notify', 'subscription-b/run/7', longAgo, longAgo)
+    recordHookFailure('suspend', 'subscription-c/run/3', longAgo)
+    const [forgotten] = await samples('saas_vendor_hook_oldest_failure_seconds', { hook: 'notify' })
+    const [current] = await samples('saas_vendor_hook_oldest_failure_seconds', { hook: 'suspend' })
+    expect(forgotten!.value).toBe(0)
+    expect(current!.value).toBeGreaterThan(HOOK_FAILURE_FORGET_MS / 1000)
   })
 
   it("reads metering's backlog at scrape time", async () => {

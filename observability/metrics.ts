@@ -71,8 +71,13 @@ const hookFailures = new Counter({
   labelNames: ['hook'],
 })
 
-/** Still-failing hook calls of this process: key (one step of one workflow) → hook and first failure. */
-const failing = new Map<string, { hook: string; since: number }>()
+/** Still-failing hook calls of this process: key (one step of one workflow) → hook, first and last failure. */
+const failing = new Map<string, { hook: string; since: number; last: number }>()
+/**
+ * A call not seen failing for this long is forgotten: its retry may have succeeded on another worker,
+ * which this process cannot see (Temporal's retries come back far sooner, at most every 100 s by default).
+ */
+export const HOOK_FAILURE_FORGET_MS = 15 * 60_000
 
 new Gauge({
   name: 'saas_vendor_hook_oldest_failure_seconds',
@@ -80,6 +85,7 @@ new Gauge({
   labelNames: ['hook'],
   collect() {
     const now = Date.now()
+    for (const [key, f] of failing) if (now - f.last > HOOK_FAILURE_FORGET_MS) failing.delete(key)
     for (const hook of HOOKS) {
       const oldest = Math.min(...[...failing.values()].filter((f) => f.hook === hook).map((f) => f.since))
       this.set({ hook }, Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1000) : 0)
@@ -202,11 +208,11 @@ export function recordDecision(outcome: (typeof DECISION_OUTCOMES)[number]): voi
  * A hook call failed. `key` names the step (the same on every retry: workflow, run, activity id) and
  * `since` when it first failed (e.g. the activity's first scheduled time), so retries keep the age.
  */
-export function recordHookFailure(hook: string, key: string, since = Date.now()): void {
+export function recordHookFailure(hook: string, key: string, since = Date.now(), now = Date.now()): void {
   const name = bounded(hook, HOOKS)
   hookFailures.inc({ hook: name })
   const known = failing.get(key)
-  failing.set(key, { hook: name, since: Math.min(since, known?.since ?? since) })
+  failing.set(key, { hook: name, since: Math.min(since, known?.since ?? since), last: now })
 }
 
 /** The step `key` succeeded, or gave up for good: it no longer counts as failing. */

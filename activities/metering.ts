@@ -60,7 +60,12 @@ export function meteringActivities(metering: MeteringService) {
 
 export type MeteringActivities = ReturnType<typeof meteringActivities>
 
-/** The worker's activities, plus the metering ones when metering is on (DATABASE_URL set). */
+/**
+ * The worker's activities, plus the metering ones when metering is on (DATABASE_URL set). With metering
+ * off, `recordSubscriptionState` is still there and does nothing, so the subscription workflow can report
+ * state changes whatever the configuration.
+ */
 export function withMetering<T extends object>(activities: T, metering: MeteringService | undefined) {
-  return metering ? { ...activities, ...meteringActivities(metering) } : activities
+  const off: Pick<MeteringActivities, 'recordSubscriptionState'> = { recordSubscriptionState: () => Promise.resolve() }
+  return { ...activities, ...(metering ? meteringActivities(metering) : off) }
 }

@@ -19,7 +19,7 @@ const ioModules = [
 ]
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', '.data/', 'coverage/', 'marketplace/openapi/*.d.ts'] },
+  { ignores: ['node_modules/', '.cache/', '.data/', 'coverage/', 'dist/', 'marketplace/openapi/*.d.ts'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

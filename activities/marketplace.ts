@@ -8,6 +8,7 @@ import type { SettledStatus, SubscriptionFacts } from '../machines/subscription/
 import { factsOf } from '../machines/subscription/index.ts'
 import { isMarketplaceError, type MarketplaceClient } from '../marketplace/client/index.ts'
 import type { Operation } from '../marketplace/schemas.ts'
+import { observeWebhookAck, recordDecision } from '../observability/metrics.ts'
 import { translatingFailures } from './failures.ts'
 
 /** How long a vendor request may wait for Microsoft to finish the operation ("can take several minutes"). */
@@ -89,6 +90,8 @@ export function marketplaceActivities(marketplace: MarketplaceClient) {
       operationId: string
       accept: boolean
       deadline?: string
+      /** For a customer change: what the metrics record of its decision and its 10-second window. */
+      change?: { action: string; receivedAt: string; decision: 'accepted' | 'rejected' | 'defaulted' }
     }): Promise<{ status: SettledStatus; timeStamp?: string }> {
       return translatingFailures(async () => {
         const { subscriptionId, operationId } = params
@@ -101,6 +104,10 @@ export function marketplaceActivities(marketplace: MarketplaceClient) {
               { status: params.accept ? 'Success' : 'Failure' },
               call,
             )
+            if (params.change) {
+              recordDecision(params.change.decision)
+              observeWebhookAck(params.change.action, params.accept ? 'Success' : 'Failure', params.change.receivedAt)
+            }
           } catch (err) {
             // 409: Microsoft already settled it (a newer update, or its own auto-accept); read what it decided.
             if (!isMarketplaceError(err, 409)) throw err

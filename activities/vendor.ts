@@ -4,6 +4,7 @@
  */
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity'
 import type { ActionParams } from '../machines/subscription/index.ts'
+import { clearHookFailure, recordHookFailure } from '../observability/metrics.ts'
 import { translatingFailures } from './failures.ts'
 import type { VendorDecision, HookContext, ProvisionResult, VendorHooks } from './hooks/index.ts'
 
@@ -21,7 +22,19 @@ export function vendorActivities(hooks: VendorHooks) {
       signal: cancellationSignal(),
     }
   }
-  const run = <T>(body: (ctx: HookContext) => Promise<T>) => translatingFailures(() => body(hookContext()))
+  /** Runs a hook; its failures feed the failing-hook metrics until the same step succeeds. */
+  const run = async <T>(body: (ctx: HookContext) => Promise<T>): Promise<T> => {
+    const ctx = hookContext()
+    const info = activityInfo()
+    try {
+      const result = await translatingFailures(() => body(ctx))
+      clearHookFailure(ctx.key)
+      return result
+    } catch (err) {
+      recordHookFailure(info.activityType, ctx.key, info.scheduledTimestampMs)
+      throw err
+    }
+  }
 
   return {
     provision: (p: ActionParams['provision']): Promise<ProvisionResult> => run((ctx) => hooks.provision(p, ctx)),

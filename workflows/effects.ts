@@ -105,7 +105,13 @@ export async function perform(effect: SideEffect, settings: EffectSettings, boun
       const { change } = effect.params
       const deadline = Date.parse(change.receivedAt) + settings.changeDecisionMs
       const accept = (reason: string) => ({
-        event: { type: 'change.decided' as const, operationId: change.operationId, accept: true, reason },
+        event: {
+          type: 'change.decided' as const,
+          operationId: change.operationId,
+          accept: true,
+          reason,
+          byDefault: true,
+        },
       })
       const left = deadline - Date.now()
       if (left < 200) return accept('no time left in Microsoft’s window; accepted by default')
@@ -130,6 +136,11 @@ export async function perform(effect: SideEffect, settings: EffectSettings, boun
           operationId: change.operationId,
           accept: change.accept !== false,
           deadline,
+          change: {
+            action: change.action,
+            receivedAt: change.receivedAt,
+            decision: change.byDefault ? 'defaulted' : change.accept === false ? 'rejected' : 'accepted',
+          },
         })
         return { event: { type: 'operation.settled', operationId: change.operationId, status, timeStamp } }
       } catch (err) {

@@ -15,6 +15,8 @@ export interface PendingChange {
   receivedAt: string
   accept?: boolean
   reason?: string
+  /** The vendor did not decide in time: accepted by default. */
+  byDefault?: boolean
 }
 
 /** A change or cancellation the vendor asked for, from the request to Microsoft's answer. */

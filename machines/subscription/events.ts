@@ -73,7 +73,7 @@ export type LifecycleEvent =
   | (Stamped & { type: 'activation.completed' })
   | (Stamped & { type: 'activation.failed'; message: string })
   /** The vendor's answer to a customer ChangePlan/ChangeQuantity (accepted by default when late). */
-  | (Stamped & { type: 'change.decided'; operationId: string; accept: boolean; reason?: string })
+  | (Stamped & { type: 'change.decided'; operationId: string; accept: boolean; reason?: string; byDefault?: boolean })
   /** A Microsoft operation reached its end (after an acknowledgement, or by following Operation-Location). */
   | (Stamped & {
       type: 'operation.settled'

@@ -156,7 +156,7 @@ export const subscriptionMachine = setup({
     recordDecision: assign(({ context, event }) => ({
       change:
         event.type === 'change.decided'
-          ? { ...context.change!, accept: event.accept, reason: event.reason }
+          ? { ...context.change!, accept: event.accept, reason: event.reason, byDefault: event.byDefault }
           : context.change,
     })),
     takePendingChange: assign(({ context }) => ({

@@ -19,6 +19,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from '../../config/logger.ts'
 import { isMarketplaceError, type MarketplaceClient } from '../../marketplace/client/index.ts'
+import { recordWebhook } from '../../observability/metrics.ts'
 import { webhookPayloadSchema, type Operation, type WebhookPayload } from '../../marketplace/schemas.ts'
 import { SubscriptionClosedError, type SubscriptionsGateway } from '../subscriptions.ts'
 import { toMarketplaceEvent } from './to-event.ts'
@@ -51,6 +52,7 @@ export function webhook(deps: WebhookDeps) {
           const unauthorized = err instanceof WebhookAuthError
           // The reason stays in the log: telling the caller which check failed helps forge a token.
           logger.warn({ reason: String(err) }, unauthorized ? 'webhook refused' : 'webhook not verifiable now')
+          recordWebhook('unknown', unauthorized ? 'unauthorized' : 'unconfirmed')
           return unauthorized
             ? c.json({ error: 'unauthorized' }, 401)
             : c.json({ error: 'cannot verify the token now; retry' }, 503)
@@ -59,6 +61,7 @@ export function webhook(deps: WebhookDeps) {
 
       const parsed = webhookPayloadSchema.safeParse(await c.req.json().catch(() => undefined))
       if (!parsed.success) {
+        recordWebhook('unknown', 'invalid')
         return c.json(
           {
             error: 'invalid webhook payload',
@@ -85,11 +88,13 @@ export function webhook(deps: WebhookDeps) {
           { reason: String(err), status: isMarketplaceError(err) ? err.status : undefined },
           'webhook operation not confirmed',
         )
+        recordWebhook(payload.action, 'unconfirmed')
         return c.json({ error: 'the operation could not be confirmed with Microsoft' }, 503)
       }
       const disagreement = disagreementOf(payload, operation)
       if (disagreement) {
         log.warn({ disagreement }, 'webhook body disagrees with Microsoft')
+        recordWebhook(payload.action, 'invalid')
         return c.json({ error: `the webhook does not match Microsoft's operation: ${disagreement}` }, 400)
       }
 
@@ -99,12 +104,15 @@ export function webhook(deps: WebhookDeps) {
       } catch (err) {
         if (err instanceof SubscriptionClosedError) {
           log.info('webhook for a closed subscription; nothing to apply')
+          recordWebhook(operation.action, 'duplicate')
           return c.json({ status: 'closed', operationId: operation.id })
         }
         log.error({ err }, 'webhook could not be recorded')
+        recordWebhook(operation.action, 'failed')
         return c.json({ error: 'the event could not be recorded; retry' }, 503)
       }
       log.info({ event: event.type, status: event.status }, 'webhook recorded')
+      recordWebhook(operation.action, 'accepted')
       return c.json({ status: 'recorded', operationId: operation.id })
     },
   )

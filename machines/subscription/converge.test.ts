@@ -3,7 +3,7 @@
  * the subscription ends where Microsoft has it. A tiny pure model of Microsoft (the subscription's status,
  * plan and seats, and its operations with their times and statuses) performs a history; its webhooks are
  * delivered to the real driver in every order, each as Get Operation reports it at that moment; the loop
- * answers the machine's side effects as the workflow and Microsoft would. (docs: marketplace-contract.md §4–5)
+ * answers the machine's side effects as the workflow and Microsoft would. (docs/marketplace-contract.md §4–5)
  */
 import { describe, expect, it } from 'vitest'
 import {
@@ -130,12 +130,17 @@ interface Outcome {
   repeatedSuspensions: number
 }
 
+/** When the webhooks go out, and how fast the workflow answers the machine's side effects. */
+type Timing = 'after the fact' | 'live' | 'live, effects answered late'
+
 /**
- * `live`: Microsoft performs its history as the webhooks go out, so a change whose webhook comes before
- * anything later happened at Microsoft is still open (InProgress). Otherwise everything happened first and
- * every webhook reports a finished operation.
+ * `after the fact`: everything happened first and every webhook reports a finished operation. `live`:
+ * Microsoft performs its history as the webhooks go out, so a change whose webhook comes before anything
+ * later happened at Microsoft is still open (InProgress). `effects answered late`: the workflow's
+ * activities run concurrently with the next webhook: what a webhook asks for is answered after the next one.
  */
-function serve(history: Performed[], deliveries: string[], live: boolean, converge = true): Outcome {
+function serve(history: Performed[], deliveries: string[], timing: Timing, converge = true): Outcome {
+  const live = timing !== 'after the fact'
   const microsoft = new Microsoft(history)
   if (!live) microsoft.performAll()
   let clock = 0
@@ -190,17 +195,22 @@ function serve(history: Performed[], deliveries: string[], live: boolean, conver
     }
   }
 
-  for (const id of deliveries) {
-    if (live) microsoft.performThrough(id)
-    const webhook = microsoft.webhook(id, now())
-    if (webhook.status === 'InProgress') outcome.deliveredOpen.add(id)
-    send(webhook)
-    for (let answered = 0; queue.length > 0; answered++) {
+  const answerSome = (count: number) => {
+    for (let answered = 0; queue.length > 0 && answered < count; answered++) {
       if (answered > 100) throw new Error('the effects do not settle')
       const event = answer(queue.shift()!)
       if (event) send(event)
     }
   }
+  for (const id of deliveries) {
+    if (live) microsoft.performThrough(id)
+    const waiting = queue.length
+    const webhook = microsoft.webhook(id, now())
+    if (webhook.status === 'InProgress') outcome.deliveredOpen.add(id)
+    send(webhook)
+    answerSome(timing === 'live, effects answered late' ? waiting : Infinity)
+  }
+  answerSome(Infinity)
   return outcome
 }
 
@@ -244,14 +254,20 @@ const COPIES = {
   'duplicated, and late copies': (order: string[]) => [...order.flatMap((id) => [id, id]), ...order],
 }
 
+const TIMINGS: [Timing, (keyof typeof COPIES)[]][] = [
+  ['after the fact', ['once', 'duplicated, and late copies']],
+  ['live', ['once', 'duplicated, and late copies']],
+  ['live, effects answered late', ['once']],
+]
+
 const cases = Object.entries(HISTORIES).flatMap(([history, performed]) =>
-  [false, true].flatMap((live) =>
-    Object.entries(COPIES).flatMap(([copies, deliver]) =>
+  TIMINGS.flatMap(([timing, copies]) =>
+    copies.flatMap((copy) =>
       permutations(performed.map((op) => op.id)).map((order) => ({
-        name: `${history} · ${live ? 'live' : 'after the fact'} · ${copies} · ${order.join(' ')}`,
+        name: `${history} · ${timing} · ${copy} · ${order.join(' ')}`,
         performed,
-        live,
-        deliveries: deliver(order),
+        timing,
+        deliveries: COPIES[copy](order),
       })),
     ),
   ),
@@ -260,7 +276,7 @@ const cases = Object.entries(HISTORIES).flatMap(([history, performed]) =>
 /** Each case is served once; the checks below read the same outcome. */
 const outcomes = new Map<string, Outcome>()
 function outcomeOf(c: (typeof cases)[number]): Outcome {
-  if (!outcomes.has(c.name)) outcomes.set(c.name, serve(c.performed, c.deliveries, c.live))
+  if (!outcomes.has(c.name)) outcomes.set(c.name, serve(c.performed, c.deliveries, c.timing))
   return outcomes.get(c.name)!
 }
 
@@ -273,7 +289,7 @@ const RESTING_STEP: Record<string, string> = {
 
 describe('convergence on Microsoft’s state, whatever the order of delivery', () => {
   it('generates every order of every history, in both timings, once and with copies', () => {
-    expect(cases).toHaveLength(Object.keys(HISTORIES).length * 2 * 2 * 120)
+    expect(cases).toHaveLength(Object.keys(HISTORIES).length * 5 * 120)
     expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length)
   })
 
@@ -291,7 +307,7 @@ describe('convergence on Microsoft’s state, whatever the order of delivery', (
   it('sees a wrong end: without convergence, a Reinstate delivered before its Suspend leaves it Suspended', () => {
     const history = HISTORIES['changes, then suspended and reinstated, then renewed']!
     const wrong = permutations(history.map((op) => op.id)).filter((order) => {
-      const { subscription } = serve(history, order, false, false).state.snapshot.context
+      const { subscription } = serve(history, order, 'after the fact', false).state.snapshot.context
       return subscription.saasSubscriptionStatus !== 'Subscribed'
     })
     expect(wrong.length).toBeGreaterThan(0)
@@ -304,7 +320,7 @@ describe('convergence on Microsoft’s state, whatever the order of delivery', (
     const outcome = serve(
       history,
       history.map((op) => op.id),
-      true,
+      'live',
     )
     expect([...outcome.deliveredOpen].sort()).toEqual(['op-plan', 'op-seats'])
     expect(outcome.effects.filter((e) => e.type === 'decideChange')).toHaveLength(2)
@@ -327,12 +343,15 @@ describe('convergence on Microsoft’s state, whatever the order of delivery', (
     expect(outcome.effects.filter((e) => e.type === 'deprovision')).toHaveLength(
       expected.saasSubscriptionStatus === 'Unsubscribed' ? 1 : 0,
     )
-    // Every change Microsoft waited on got exactly one answer; a finished one got none.
+    // Every change Microsoft waited on got exactly one answer; a finished one got none. (Answered late, a
+    // change can be overtaken by the next one: see the BUG below.)
     for (const op of performed.filter((o) => isChange(o.action))) {
       const acks = outcome.effects.filter(
         (e) => e.type === 'acknowledgeOperation' && e.params.change.operationId === op.id,
-      )
-      expect(acks, op.id).toHaveLength(outcome.deliveredOpen.has(op.id) ? 1 : 0)
+      ).length
+      if (!outcome.deliveredOpen.has(op.id)) expect(acks, op.id).toBe(0)
+      else if (c.timing === 'live, effects answered late') expect(acks, op.id).toBeLessThanOrEqual(1)
+      else expect(acks, op.id).toBe(1)
     }
     // Nothing left half-done.
     if (snapshot.status !== 'done') {
@@ -342,12 +361,24 @@ describe('convergence on Microsoft’s state, whatever the order of delivery', (
     }
   })
 
-  // BUG (machine.ts; see machine.test.ts, "takes Microsoft's plan and seats …"): a view of Microsoft that
-  // changes the status (Suspended, Subscribed again, Unsubscribed) keeps this service's plan and seats, so a
-  // plan or seat change seen in the same read is lost; a late webhook of that change is then stale (older
-  // than a change applied since) and read no more. 202 of these 1,440 deliveries end on another plan or
-  // seat count than Microsoft's. Flip to `it` once fixed.
-  it.fails('ends on Microsoft’s plan and seats in every order of delivery', () => {
+  // BUG (machine.ts; see machine.test.ts, "keeps the settlement of a change overtaken by the next one"): a
+  // customer change that arrives while another is still being answered replaces it in `context.change`, so
+  // the first one's decision and settlement are ignored: it is never acknowledged (Microsoft accepts it by
+  // default) and never applied unless something reads Microsoft again. Flip to `it` once fixed.
+  it.fails('acknowledges every change delivered open even when the effects are answered late', () => {
+    const unanswered = cases
+      .filter((c) => c.timing === 'live, effects answered late')
+      .filter((c) => {
+        const outcome = outcomeOf(c)
+        return [...outcome.deliveredOpen].some(
+          (id) => !outcome.effects.some((e) => e.type === 'acknowledgeOperation' && e.params.change.operationId === id),
+        )
+      })
+    expect(unanswered.map((c) => c.name)).toEqual([])
+  })
+
+  // A read of Microsoft that also changes the status carries its plan and seats: none may be lost on the way.
+  it('ends on Microsoft’s plan and seats in every order of delivery', () => {
     const wrong = cases.filter((c) => {
       const { subscription } = outcomeOf(c).state.snapshot.context
       const expected = finalAtMicrosoft(c.performed)

@@ -575,6 +575,24 @@ describe('a customer change in any step: decided and answered whatever the lifec
     expect(run.step).toBe(from)
   })
 
+  // BUG (machine.ts, root ChangePlan/ChangeQuantity): a new customer change that arrives while another is
+  // still being answered (its acknowledgement retried past Microsoft's window, which then accepted it by
+  // default and let the customer change again) replaces it in `context.change`: the first one's settlement
+  // is then ignored ("not accepted"), it is never applied, and nothing reads Microsoft, so the plan stays
+  // wrong until a reconciliation. converge.test.ts sees it when effects are answered late. Fix (either):
+  // keep the settlement of the replaced operation (e.g. `context.change` a list, or a root
+  // `operation.settled` branch for an operation not pending that is Succeeded → `resync`), or have
+  // `startChange` over an open change emit `resync` and remember the replaced operation id.
+  it.fails('keeps the settlement of a change overtaken by the next one', () => {
+    const run = reach('subscribed.acknowledging')
+    run.send(changeQuantity('op-q', 8, { timeStamp: minutes(2) }))
+    const settled = run.send({ type: 'operation.settled', operationId: 'op-change', status: 'Succeeded' })
+    if (settled.effects.some((e) => e.type === 'resync'))
+      run.send(observed({ saasSubscriptionStatus: 'Subscribed', planId: 'premium' }))
+    expect(run.context.subscription.planId).toBe('premium')
+    expect(run.context.operations).toContain('op-change')
+  })
+
   it('refuses vendor requests while a customer change is open, and says why', () => {
     for (const from of ['subscribed.deciding', 'subscribed.acknowledging'] as const) {
       const run = reach(from)
@@ -599,13 +617,8 @@ describe('a customer change in any step: decided and answered whatever the lifec
   })
 })
 
-// BUG (minor; machine.ts): the rule "no vendor request while a customer change is open" (`requestable`) guards
-// only subscribed.idle; `vendor.cancel` from awaitingBuyer, provisioningFailed, activationFailed and
-// suspended.idle has no guard, so a cancellation goes to Microsoft while the change waits for its answer
-// (Microsoft then answers 409) and `refusalOf` says nothing. A change can be open there: it is decided in
-// any state, e.g. suspended while the vendor decides. Fix: `guard: 'requestable'` on those `vendor.cancel`
-// transitions too. Flip to `it` with the fix.
-it.fails('refuses a vendor cancellation from suspended.idle while a customer change is open', () => {
+// A change can be open outside subscribed.idle too: it is decided in any state (here: suspended meanwhile).
+it('refuses a vendor cancellation from suspended.idle while a customer change is open', () => {
   const run = reach('subscribed.deciding')
   run.send(observed({ saasSubscriptionStatus: 'Suspended' }))
   expect(run.step).toBe('suspended.idle')
@@ -1311,17 +1324,8 @@ describe('status.observed: reconciliation while subscribed', () => {
     expect(run.context.subscription.planId).toBe('gold')
   })
 
-  // BUG (machine.ts, status.observed): when Microsoft's view changes the status, the transition only
-  // `takeObservedFacts` (which keeps this service's plan and seats), so a plan or seat change in the same
-  // read is lost: subscribed.idle → suspended (observedSuspended), suspended.idle → reinstating
-  // (observedSubscribed), and every `observedUnsubscribed` (the subscription ends on a plan other than
-  // Microsoft's, one of issue 7's findings). A late webhook of that change is then stale and not read again.
-  // converge.test.ts finds 202 of 1,440 orders of delivery that end so. Fix: on those transitions also take
-  // the drift, e.g. a first branch `{ guard: and(['observedSuspended', 'drifted']), target: …, actions:
-  // [{ type: 'applyChange', params: applyChangeParams.fromEvent }, 'takeChangeFromEvent'] }` (and the same
-  // for observedSubscribed), and for observedUnsubscribed an action taking the observed plan and seats
-  // (as `takeFinalPlan` does for the Unsubscribe operation). Flip these `it.fails` to `it` with the fix.
-  it.fails('takes Microsoft’s plan and seats when its view also says Suspended', () => {
+  // A view of Microsoft that changes the status carries its plan and seats too: neither may be lost.
+  it('takes Microsoft’s plan and seats when its view also says Suspended', () => {
     const run = reach('subscribed.idle')
     const step = run.send(observed({ saasSubscriptionStatus: 'Suspended', planId: 'premium', quantity: 8 }))
     expect(run.step).toBe('suspended.idle')
@@ -1329,7 +1333,7 @@ describe('status.observed: reconciliation while subscribed', () => {
     expect(step.effects.map((e) => e.type)).toContain('applyChange')
   })
 
-  it.fails('takes Microsoft’s plan and seats when its view also says Subscribed again', () => {
+  it('takes Microsoft’s plan and seats when its view also says Subscribed again', () => {
     const run = reach('suspended.idle')
     run.send(observed({ saasSubscriptionStatus: 'Subscribed', planId: 'premium', quantity: 8 }))
     run.send({ type: 'reinstatement.decided', accept: true })
@@ -1337,7 +1341,7 @@ describe('status.observed: reconciliation while subscribed', () => {
     expect(run.context.subscription).toMatchObject({ planId: 'premium', quantity: 8 })
   })
 
-  it.fails('ends on Microsoft’s plan and seats when its view says Unsubscribed', () => {
+  it('ends on Microsoft’s plan and seats when its view says Unsubscribed', () => {
     const run = reach('subscribed.idle')
     const step = run.send(observed({ saasSubscriptionStatus: 'Unsubscribed', planId: 'premium', quantity: 8 }))
     expect(run.step).toBe('unsubscribed')

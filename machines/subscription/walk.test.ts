@@ -1,7 +1,7 @@
 /**
  * A generated walk of the machine: every reachable state (found with @xstate/graph from each way a
  * workflow can start) × every event type, through the driver, checked against a table derived from
- * Microsoft's contract (docs: marketplace-contract.md §4–5).
+ * Microsoft's contract (docs/marketplace-contract.md §4–5).
  */
 import { getShortestPaths, getStateNodes } from '@xstate/graph'
 import { createActor } from 'xstate'
@@ -191,7 +191,7 @@ const OBSERVED = [...OBSERVED_STATUSES.map((status) => `status.observed:${status
 const ALWAYS = ['Unsubscribe:Succeeded', ...OBSERVED, 'resync.requested']
 
 const MUST_ACCEPT: Record<string, string[]> = {
-  awaitingBuyer: [...ALWAYS, 'buyer.confirmed', 'Subscribe:Succeeded', 'vendor.cancel'],
+  awaitingBuyer: [...ALWAYS, 'buyer.confirmed', 'Subscribe:Succeeded'],
   provisioning: [
     ...ALWAYS,
     'provisioning.completed',
@@ -199,9 +199,9 @@ const MUST_ACCEPT: Record<string, string[]> = {
     'provisioning.failed',
     'Subscribe:Succeeded',
   ],
-  provisioningFailed: [...ALWAYS, 'retry', 'vendor.cancel', 'Subscribe:Succeeded'],
+  provisioningFailed: [...ALWAYS, 'retry', 'Subscribe:Succeeded'],
   activating: [...ALWAYS, 'activation.completed', 'activation.failed', 'Subscribe:Succeeded'],
-  activationFailed: [...ALWAYS, 'retry', 'vendor.cancel', 'Subscribe:Succeeded'],
+  activationFailed: [...ALWAYS, 'retry', 'Subscribe:Succeeded'],
   'subscribed.idle': [
     ...ALWAYS,
     // Notify-only operations arrive Succeeded (§4.2): a hint to read Microsoft's view.
@@ -213,10 +213,12 @@ const MUST_ACCEPT: Record<string, string[]> = {
   ],
   'subscribed.changing': [...ALWAYS, 'operation.settled:Succeeded', 'operation.settled:Failed', 'vendor.requestFailed'],
   cancelling: [...ALWAYS, 'operation.settled:Succeeded', 'operation.settled:Failed', 'vendor.requestFailed'],
-  'suspended.idle': [...ALWAYS, 'Reinstate:InProgress', 'Reinstate:Succeeded', 'Suspend:Succeeded', 'vendor.cancel'],
+  'suspended.idle': [...ALWAYS, 'Reinstate:InProgress', 'Reinstate:Succeeded', 'Suspend:Succeeded'],
   'suspended.reinstating': [...ALWAYS, 'reinstatement.decided:accept', 'reinstatement.decided:refuse'],
   unsubscribed: [],
 }
+
+const CANCELLABLE = ['awaitingBuyer', 'provisioningFailed', 'activationFailed', 'subscribed.idle', 'suspended.idle']
 
 /** What depends on the open customer change, the vendor request or the run's convergence, beyond the table. */
 function mustAcceptToo(node: string, c: SubscriptionContext): string[] {
@@ -231,9 +233,10 @@ function mustAcceptToo(node: string, c: SubscriptionContext): string[] {
   // A change Microsoft completed before its webhook got here is a hint to read Microsoft, in any state.
   if (c.converge) labels.push('ChangePlan:Succeeded', 'ChangeQuantity:Succeeded')
   else if (node === 'subscribed.idle') labels.push('ChangePlan:Succeeded', 'ChangeQuantity:Succeeded')
-  // The vendor's requests go to Microsoft only from subscribed.idle with no customer change open.
-  if (node === 'subscribed.idle' && !c.change)
-    labels.push('vendor.changePlan', 'vendor.changeQuantity', 'vendor.cancel')
+  // The vendor's requests go to Microsoft only while no customer change is open: changes from subscribed.idle,
+  // a cancellation from any state that is not already waiting on Microsoft.
+  if (node === 'subscribed.idle' && !c.change) labels.push('vendor.changePlan', 'vendor.changeQuantity')
+  if (CANCELLABLE.includes(node) && !c.change) labels.push('vendor.cancel')
   // Microsoft's webhook for the vendor's own change confirms it.
   if (node === 'subscribed.changing' && c.request?.kind === 'changePlan') labels.push('ChangePlan:Succeeded')
   if (node === 'subscribed.changing' && c.request?.kind === 'changeQuantity') labels.push('ChangeQuantity:Succeeded')
@@ -262,8 +265,7 @@ function forbidden(node: string, c: SubscriptionContext, label: string): string 
     return 'only Subscribed can change plan or quantity (§2.7)'
   if (is(label, 'vendor.changePlan', 'vendor.changeQuantity') && c.change)
     return 'a vendor change waits until the customer’s change settles'
-  if (is(label, 'vendor.cancel') && c.change && node === 'subscribed.idle')
-    return 'a vendor cancellation waits until the customer’s change settles'
+  if (is(label, 'vendor.cancel') && c.change) return 'a vendor cancellation waits until the customer’s change settles'
   if (is(label, 'change.decided') && !c.change) return 'a decision needs an open customer change'
   if (label.endsWith(':change') && !c.change) return 'a settlement of a change needs an open customer change'
   // A Suspend for a subscription already Suspended is taken as a no-op (adopted after the fact).
@@ -287,8 +289,7 @@ const ONLY_IN: Record<string, (node: string, c: SubscriptionContext) => boolean>
   'reinstatement.decided': (node) => node === 'suspended.reinstating',
   'vendor.requestFailed': (node) => ['subscribed.changing', 'cancelling'].includes(node),
   'operation.settled': (node) => ['subscribed.changing', 'cancelling'].includes(node),
-  'vendor.cancel': (node) =>
-    ['awaitingBuyer', 'provisioningFailed', 'activationFailed', 'subscribed.idle', 'suspended.idle'].includes(node),
+  'vendor.cancel': (node) => CANCELLABLE.includes(node),
   'vendor.changePlan': (node) => node === 'subscribed.idle',
   'vendor.changeQuantity': (node) => node === 'subscribed.idle',
 }

@@ -8,9 +8,9 @@
  * @module
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chownSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { userInfo } from 'node:os'
 import pg from 'pg'
 import { freePort } from '../temporal/dev-server.ts'
@@ -23,7 +23,7 @@ export interface PostgresServer {
 }
 
 export interface PostgresServerOptions {
-  /** Created if missing; as root, its parent directories must be open to `nobody` (mkdtemp's are not). */
+  /** Created if missing. */
   dataDir: string
   /** A free one when absent. */
   port?: number
@@ -65,6 +65,18 @@ function chown(path: string, user: { uid: number; gid: number } | undefined) {
   if (user) chownSync(path, user.uid, user.gid)
 }
 
+/**
+ * As root, `nobody` must be able to reach the data directory: ancestors without search permission for
+ * others (mkdtemp's 0700 directories) get it, search only (o+x), not listing.
+ */
+function openPathTo(dataDir: string): void {
+  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
+    const { mode } = statSync(dir)
+    if (!(mode & 0o001)) chmodSync(dir, (mode & 0o7777) | 0o001)
+    if (dir === dirname(dir)) return
+  }
+}
+
 /** Starts the server (initialising `dataDir` first if it holds no cluster) and waits until it takes connections. */
 export async function startPostgres(options: PostgresServerOptions): Promise<PostgresServer> {
   const bin = binaries()
@@ -72,6 +84,7 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
   const { dataDir } = options
   mkdirSync(dataDir, { recursive: true })
   chown(dataDir, user)
+  if (user) openPathTo(dataDir)
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     const init = spawnSync(
       bin.initdb,

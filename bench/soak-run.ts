@@ -1,0 +1,255 @@
+/**
+ * The soak: the service as separate processes (two workers, one HTTP server) against the project's
+ * emulator, N subscriptions living through random customer events while Microsoft's API fails 20 % of
+ * calls (429 with Retry-After, 500, answers lost after Microsoft acted), webhooks come duplicated, late and
+ * out of order, workers are killed with SIGKILL and the whole service is restarted. Then the faults stop,
+ * everything settles, and the invariants are checked and counted:
+ *
+ *  - every subscription ends in Microsoft's state (status, plan, seats as Get Subscription says);
+ *  - nothing accepted was lost (every operation whose webhook the service answered 200 is in its decisions);
+ *  - no effect happened twice (one successful Activate per subscription, one successful PATCH per operation);
+ *  - nothing is stuck (every workflow idle in its status, no failing hook, no operation left InProgress).
+ * @module
+ */
+import pMap from 'p-map'
+import type { FaultsInput } from '../emulator/index.ts'
+import { FailingHookKey } from '../workflows/search-attributes.ts'
+import { decisionsQuery } from '../workflows/subscription.ts'
+import { stateOf, waitFor } from './fleet.ts'
+import { startService, type Service } from './service.ts'
+import { confirmPurchase } from '../test/support/landing.ts'
+
+export interface SoakOptions {
+  temporalAddress: string
+  subscriptions: number
+  /** Rounds of random customer events (one per subscription per round, at most). */
+  rounds: number
+  /** Worker processes killed with SIGKILL (one per round, from the first). */
+  kills: number
+  /** Whole-service restarts (after the kills). */
+  restarts: number
+  seed?: number
+  log?: (line: string) => void
+}
+
+export interface SoakReport {
+  subscriptions: number
+  events: Record<string, number>
+  refusedEvents: number
+  kills: number
+  restarts: number
+  faults: { apiCalls: number; faulted: number; webhooksAnswered200: number; webhookDeliveries: number }
+  invariants: {
+    inMicrosoftsState: { ok: number; failed: string[] }
+    nothingAcceptedLost: { accepted: number; lost: string[] }
+    noEffectTwice: { activations: number; patches: number; twice: string[] }
+    nothingStuck: { ok: number; stuck: string[] }
+  }
+  passed: boolean
+}
+
+const FAULT_RATE = { rate429: 0.1, rate500: 0.1, retryAfterSeconds: 1 }
+
+/** A small seeded PRNG (mulberry32): the same seed, the same events. */
+function random(seed: number) {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  const log = options.log ?? (() => {})
+  const rnd = random(options.seed ?? 1)
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!
+  const service = await startService({
+    temporalAddress: options.temporalAddress,
+    workers: 2,
+    // A killed worker's running hook is retried elsewhere after 2 s of silence.
+    env: { DEMO_PROVISION_DELAY_MS: '300', VENDOR_HOOK_HEARTBEAT_TIMEOUT_MS: '2000' },
+    emulator: { webhookRetry: { initialDelayMs: 500, maxDelayMs: 5_000 } },
+  })
+  const m = service.emulator.marketplace
+  try {
+    const faults = (script: FaultsInput['script'] = []): FaultsInput => ({
+      api: FAULT_RATE,
+      webhooks: { duplicateRate: 0.1, reorderRate: 0.1 },
+      script,
+      seed: options.seed ?? 1,
+    })
+    // Answers lost after Microsoft acted, on the calls where that matters most, then late webhooks.
+    m.setFaults(
+      faults([
+        ...Array.from({ length: 3 }, () => ({
+          target: 'api' as const,
+          kind: 'lost' as const,
+          operationId: 'FulfillmentOperations_ActivateSubscription' as const,
+        })),
+        ...Array.from({ length: 5 }, () => ({
+          target: 'api' as const,
+          kind: 'lost' as const,
+          operationId: 'SubscriptionOperations_UpdateOperationStatus' as const,
+        })),
+        ...Array.from({ length: 5 }, () => ({ target: 'webhook' as const, kind: 'delay' as const, delayMs: 3_000 })),
+      ]),
+    )
+
+    // Half bought through the landing page, half auto-activated (Microsoft's Subscribe webhook).
+    const ids = await pMap(
+      Array.from({ length: options.subscriptions }, (_, i) => i),
+      async (i) => {
+        if (i % 2) {
+          return m.purchase({ offerId: 'contoso-analytics', planId: 'team', quantity: 10, autoActivate: true })
+            .subscription.id
+        }
+        const purchase = m.purchase({ offerId: 'contoso-analytics', planId: 'team', quantity: 10 })
+        await waitFor(async () => !!(await confirmPurchase(purchase.landingUrl)), 60_000, 'landing page')
+        return purchase.subscription.id
+      },
+      { concurrency: 8 },
+    )
+    log(`${ids.length} subscriptions bought`)
+
+    const events: Record<string, number> = {}
+    let refused = 0
+    let kills = 0
+    let restarts = 0
+    for (let round = 0; round < options.rounds; round++) {
+      const chaos = (async () => {
+        await new Promise((r) => setTimeout(r, 1_500))
+        if (kills < options.kills) {
+          const victim = service.workers.shift()!
+          await victim.kill()
+          kills++
+          log(`round ${round}: worker ${victim.process.pid} killed (SIGKILL)`)
+          await service.startWorker()
+        } else if (restarts < options.restarts) {
+          await service.restart()
+          restarts++
+          log(`round ${round}: whole service restarted`)
+        }
+      })()
+      for (const id of ids) {
+        const sub = m.getSubscription(id).subscription
+        const quantity = 10 + Math.floor(rnd() * 30)
+        const actions: Record<string, () => unknown> = {
+          changeQuantity: () => m.changeQuantity(id, quantity === sub.quantity ? quantity + 1 : quantity),
+          changePlan: () => m.changePlan(id, sub.planId === 'team' ? 'enterprise' : 'team'),
+          suspend: () => m.suspend(id),
+          reinstate: () => m.reinstate(id),
+          renew: () => m.renew(id),
+          unsubscribe: () => m.unsubscribe(id),
+        }
+        const action =
+          rnd() < 0.05 ? 'unsubscribe' : pick(['changeQuantity', 'changePlan', 'suspend', 'reinstate', 'renew', 'none'])
+        if (action === 'none') continue
+        try {
+          actions[action]!()
+          events[action] = (events[action] ?? 0) + 1
+        } catch {
+          refused++ // not possible in its state at Microsoft now (pending operation, wrong status)
+        }
+        await new Promise((r) => setTimeout(r, 2_000 / ids.length))
+      }
+      await chaos
+      log(`round ${round}: ${JSON.stringify(events)}, ${refused} refused by Microsoft`)
+      await new Promise((r) => setTimeout(r, 3_000))
+    }
+
+    // The faults stop; what is due lands (webhook retries, activity retries), then the checks.
+    const faultsSeen = m.journal().length
+    m.setFaults({})
+    await m.webhooksSettled()
+    const invariants = await settleAndCheck(service, ids, log)
+    const deliveries = m.webhooks()
+    const report: SoakReport = {
+      subscriptions: ids.length,
+      events,
+      refusedEvents: refused,
+      kills,
+      restarts,
+      faults: {
+        apiCalls: faultsSeen,
+        faulted: m.journal().filter((j) => j.status === 429 || j.status >= 500).length,
+        webhooksAnswered200: deliveries.filter((d) => d.attempts.some((a) => a.status === 200)).length,
+        webhookDeliveries: deliveries.length,
+      },
+      invariants,
+      passed:
+        invariants.inMicrosoftsState.failed.length === 0 &&
+        invariants.nothingAcceptedLost.lost.length === 0 &&
+        invariants.noEffectTwice.twice.length === 0 &&
+        invariants.nothingStuck.stuck.length === 0,
+    }
+    return report
+  } finally {
+    await service.stop()
+  }
+}
+
+const IDLE_STEPS = new Set(['subscribed.idle', 'suspended.idle', 'suspended', 'unsubscribed'])
+
+async function settleAndCheck(service: Service, ids: string[], log: (line: string) => void) {
+  const m = service.emulator.marketplace
+  const matches = async (id: string) => {
+    const micro = m.getSubscription(id)
+    const view = await stateOf(service, id)
+    const pending = micro.operations.some((o) => o.status === 'InProgress' || o.status === 'NotStarted')
+    return (
+      !!view &&
+      !pending &&
+      view.saasSubscriptionStatus === micro.subscription.saasSubscriptionStatus &&
+      (micro.subscription.saasSubscriptionStatus === 'Unsubscribed' ||
+        (view.planId === micro.subscription.planId && view.quantity === micro.subscription.quantity))
+    )
+  }
+  // Converging can take a few retries after the faults stop (Retry-After, backoff of up to a minute).
+  await waitFor(async () => (await pMap(ids, matches, { concurrency: 16 })).every(Boolean), 180_000).catch(() =>
+    log('not every subscription converged within 3 minutes'),
+  )
+  const inMicrosoftsState = { ok: 0, failed: [] as string[] }
+  const nothingStuck = { ok: 0, stuck: [] as string[] }
+  const nothingAcceptedLost = { accepted: 0, lost: [] as string[] }
+  const noEffectTwice = { activations: 0, patches: 0, twice: [] as string[] }
+  for (const id of ids) {
+    if (await matches(id)) inMicrosoftsState.ok++
+    else inMicrosoftsState.failed.push(id)
+
+    const view = await stateOf(service, id)
+    const handle = service.temporal.workflow.getHandle(`subscription-${id}`)
+    const failingHook = (await handle.describe()).typedSearchAttributes.get(FailingHookKey)
+    if (view?.step && IDLE_STEPS.has(view.step) && !failingHook) nothingStuck.ok++
+    else nothingStuck.stuck.push(`${id} (${view?.step ?? 'no workflow'})`)
+
+    const decided = new Set((await handle.query(decisionsQuery)).map((d) => d.operationId))
+    const deliveries = m.webhooks({ subscriptionId: id })
+    // A webhook accepted after the Unsubscribe was applied finds the workflow closed: nothing to apply.
+    const closedAt = deliveries
+      .filter((d) => d.payload && (d.payload as { action?: string }).action === 'Unsubscribe')
+      .flatMap((d) => d.attempts.filter((a) => a.status === 200).map((a) => Date.parse(a.at)))[0]
+    for (const d of deliveries) {
+      const accepted = d.attempts.find((a) => a.status === 200)
+      if (!accepted || (closedAt !== undefined && Date.parse(accepted.at) > closedAt)) continue
+      nothingAcceptedLost.accepted++
+      if (!decided.has(d.operationId)) nothingAcceptedLost.lost.push(`${id}/${d.operationId}`)
+    }
+
+    const journal = m.journal({ subscriptionId: id })
+    const activations = journal.filter((j) => j.kind === 'activate' && (j.status === 200 || j.status === 500))
+    // A lost answer (500 after Microsoft acted) counts as an activation: another one would be a second.
+    const acted =
+      activations.filter((j) => j.status === 200).length + activations.filter((j) => j.status === 500).length
+    noEffectTwice.activations += Math.min(acted, 1)
+    if (journal.filter((j) => j.kind === 'activate' && j.status === 200).length > 1)
+      noEffectTwice.twice.push(`${id}: Activate`)
+    const patches = new Map<string, number>()
+    for (const j of journal.filter((j) => j.kind === 'updateOperation' && j.status === 200))
+      patches.set(j.operationId!, (patches.get(j.operationId!) ?? 0) + 1)
+    noEffectTwice.patches += patches.size
+    for (const [op, n] of patches) if (n > 1) noEffectTwice.twice.push(`${id}: PATCH of ${op} ×${n}`)
+  }
+  return { inMicrosoftsState, nothingAcceptedLost, noEffectTwice, nothingStuck }
+}

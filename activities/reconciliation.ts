@@ -31,6 +31,7 @@ import {
   type ListedSubscription,
   type PageReport,
   type ReconciliationReport,
+  type ReconciliationSettings,
   type ReportKind,
 } from '../workflows/reconciliation.ts'
 import { translatingFailures } from './failures.ts'
@@ -62,6 +63,8 @@ export interface ServiceView {
 }
 
 type Compared = Pick<ServiceView, 'status' | 'planId' | 'quantity' | 'termEndDate'>
+
+type PageInput = Pick<ReconciliationSettings, 'activationDeadlineMs' | 'operations'>
 
 /** A page check's heartbeat: the subscriptions done and what they found. */
 interface PageProgress {
@@ -96,15 +99,16 @@ export function reconciliationActivities(deps: ReconciliationDeps) {
     }
   }
 
-  async function check(listed: ListedSubscription, known: ServiceView | undefined, deadlineMs: number) {
+  async function check(listed: ListedSubscription, known: ServiceView | undefined, input: PageInput) {
     const service = known ?? (await describe(listed.id))
-    const overdue = isOverdue(listed, deadlineMs)
+    const overdue = isOverdue(listed, input.activationDeadlineMs)
     if (!service) return unknown(listed, overdue)
     if (!service.running) return listed.status === 'Unsubscribed' ? [] : [closedButActive(listed)]
     const findings: Finding[] = []
     if (differences(listed, service).length > 0) findings.push(...(await converge(listed.id)))
     if (overdue) findings.push(activationOverdue(listed))
-    if (isActive(listed.status) && !findings.some((f) => f.kind === 'closedButActive')) {
+    const lookForOperations = input.operations === 'all' || findings.length > 0
+    if (lookForOperations && isActive(listed.status) && !findings.some((f) => f.kind === 'closedButActive')) {
       findings.push(...(await deliverOutstanding(listed.id)))
     }
     return findings
@@ -223,10 +227,7 @@ export function reconciliationActivities(deps: ReconciliationDeps) {
       })
     },
 
-    async reconcilePage(input: {
-      subscriptions: ListedSubscription[]
-      activationDeadlineMs: number
-    }): Promise<PageReport> {
+    async reconcilePage(input: PageInput & { subscriptions: ListedSubscription[] }): Promise<PageReport> {
       // A retry resumes where the last attempt's heartbeat left off: one slow answer does not redo the page.
       const progress = (activityInfo().heartbeatDetails as PageProgress | undefined) ?? { done: [], findings: [] }
       const done = new Set(progress.done)
@@ -239,7 +240,7 @@ export function reconciliationActivities(deps: ReconciliationDeps) {
           await pMap(
             todo,
             async (s) => {
-              const found = await check(s, known.get(s.id), input.activationDeadlineMs)
+              const found = await check(s, known.get(s.id), input)
               found.forEach(log)
               findings.push(...found)
               done.add(s.id)

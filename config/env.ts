@@ -83,6 +83,8 @@ const schema = z
       .refine((ms) => ms === undefined || ms >= 60_000, 'must be at least 1m'),
     /** A purchase nobody has configured (PendingFulfillmentStart) for this long is reported loudly. */
     RECONCILE_ACTIVATION_DEADLINE: duration.default(7 * UNIT_MS.d),
+    /** `all`: List Operations for every active subscription; `drifted`: only for those that differ or are new. */
+    RECONCILE_OPERATIONS: z.enum(['all', 'drifted']).default('all'),
 
     /** Prometheus metrics of this process at `http://HOST:METRICS_PORT/metrics`; none when unset. */
     METRICS_PORT: port.optional(),
@@ -163,7 +165,7 @@ export interface Config {
   /** Absent without DATABASE_URL: metering is off. */
   metering?: { databaseUrl: string; catalogPath: string; intervalMs: number; graceMs: number; stateMaxAgeMs: number }
   /** `intervalMs` undefined: the schedule is paused (it can still be triggered). */
-  reconciliation: { intervalMs?: number; activationDeadlineMs: number }
+  reconciliation: { intervalMs?: number; activationDeadlineMs: number; operations: 'all' | 'drifted' }
 }
 
 export class ConfigError extends Error {
@@ -241,6 +243,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     reconciliation: {
       intervalMs: env.RECONCILE_INTERVAL,
       activationDeadlineMs: env.RECONCILE_ACTIVATION_DEADLINE,
+      operations: env.RECONCILE_OPERATIONS,
     },
   }
 }

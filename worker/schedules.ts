@@ -32,7 +32,7 @@ export function reconciliationSchedule(
   const everyMs = reconciliation.intervalMs ?? PAUSED_EVERY_MS
   const input: ReconciliationInput = {
     trigger: 'schedule',
-    settings: { activationDeadlineMs: reconciliation.activationDeadlineMs },
+    settings: { activationDeadlineMs: reconciliation.activationDeadlineMs, operations: reconciliation.operations },
   }
   return {
     scheduleId: RECONCILIATION_ID,

@@ -22,6 +22,12 @@ const DAY_MS = 24 * 3_600_000
 export interface ReconciliationSettings {
   /** A subscription still PendingFulfillmentStart this long after its purchase is reported as `activationOverdue`. */
   activationDeadlineMs: number
+  /**
+   * Which subscriptions List Operations is called for (operations Microsoft waits on that the service never
+   * received): `all` active ones, or only those found new or different (one call per subscription saved;
+   * a customer change is outstanding for Microsoft's 10 seconds at most, and shows as drift afterwards).
+   */
+  operations: 'all' | 'drifted'
   /** Pages checked at the same time. */
   pageConcurrency: number
   /** Pages per run before continuing as new (sooner if Temporal suggests it). */
@@ -30,6 +36,7 @@ export interface ReconciliationSettings {
 
 export const DEFAULT_RECONCILIATION_SETTINGS: ReconciliationSettings = {
   activationDeadlineMs: 7 * DAY_MS,
+  operations: 'all',
   pageConcurrency: 4,
   pagesPerRun: 25,
 }
@@ -173,7 +180,8 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
   return report
 
   function check(subscriptions: ListedSubscription[], pageNumber: number) {
-    const task = reconcilePage({ subscriptions, activationDeadlineMs: settings.activationDeadlineMs }).then(
+    const { activationDeadlineMs, operations } = settings
+    const task = reconcilePage({ subscriptions, activationDeadlineMs, operations }).then(
       (result) => void (report = withPage(report, result)),
       (err) =>
         void (report = {

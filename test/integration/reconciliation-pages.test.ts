@@ -60,4 +60,15 @@ it(`checks ${PENDING + 6} subscriptions over 3 pages, one run per page, each sub
   // In sync costs nothing per subscription beyond List Operations; drift is read again.
   expect(known.map((id) => calls('getSubscription', id))).toEqual(before.reads)
   for (const id of lost) expect(calls('getSubscription', id)).toBeGreaterThan(0)
+
+  // With RECONCILE_OPERATIONS=drifted, a subscription in sync costs no call to Microsoft at all.
+  const operationCalls = known.map((id) => calls('listOperations', id))
+  const cheap = await h.temporal.workflow.execute(reconciliationWorkflow, {
+    workflowId: `${RECONCILIATION_ID}-test-${randomUUID()}`,
+    taskQueue: h.config.taskQueue,
+    args: [{ trigger: 'api', settings: { operations: 'drifted' } }],
+  })
+  expect(cheap.counts.checked).toBe(PENDING + 6)
+  expect(known.map((id) => calls('listOperations', id))).toEqual(operationCalls)
+  expect(known.map((id) => calls('getSubscription', id))).toEqual(before.reads)
 })

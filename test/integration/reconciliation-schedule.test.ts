@@ -78,7 +78,9 @@ it('is created on the first start, every RECONCILE_INTERVAL, skipping overlaps, 
   const schedule = await describeSchedule()
   expect(schedule.spec.intervals).toMatchObject([{ every: 30 * 60_000 }])
   expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: reconciliationWorkflow.name, taskQueue })
-  expect(schedule.action.args).toEqual([{ trigger: 'schedule', settings: { activationDeadlineMs: 7 * 86_400_000 } }])
+  expect(schedule.action.args).toEqual([
+    { trigger: 'schedule', settings: { activationDeadlineMs: 7 * 86_400_000, operations: 'all' } },
+  ])
   expect(schedule.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 30 * 60_000 })
   expect(schedule.state.paused).toBe(false)
 })

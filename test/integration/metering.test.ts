@@ -242,6 +242,29 @@ describe('submission', () => {
     expect(await hourOf(id, lastHour())).toMatchObject({ status: 'accepted', acceptedQuantity: 50 })
   })
 
+  it('holds usage from a time the subscription turns out not to have been Subscribed, and never sends it', async () => {
+    const id = buy()
+    await post([event(id, 130, lastHourAt(5)), event(id, 50, lastHourAt(40))])
+    // Learnt after ingest: the workflow reports a suspension at :30 (Microsoft's time), then a reinstatement.
+    const state = { offerId: 'meter-test', planId: 'small', termUnit: 'P1M', termStart: null }
+    await ledger.recordState(id, { ...state, status: 'Suspended' }, new Date(lastHourAt(30)))
+    await ledger.recordState(id, { ...state, status: 'Subscribed' }, new Date(lastHourAt(50)))
+    await submit()
+    expect(await hourOf(id, lastHour())).toMatchObject({
+      status: 'accepted',
+      quantity: 180,
+      held: 50,
+      included: 100,
+      reported: 30,
+      acceptedQuantity: 30,
+    })
+    expect(
+      m()
+        .usage({ subscriptionId: id })
+        .map((u) => u.quantity),
+    ).toEqual([30])
+  })
+
   it('reports an hour with a mid-hour plan change under the new plan, with its included quantity for the rest of the term', async () => {
     const id = buy('small')
     await post([event(id, 80, lastHourAt(10))])

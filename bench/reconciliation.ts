@@ -2,7 +2,8 @@
  * `npm run bench:reconciliation`: how long a reconciliation run takes on this machine, on a real Temporal
  * dev server (SQLite file), the project's emulator and real HTTP:
  *
- *  - 1k and 10k subscriptions all in sync (goal: 10k in under 60 s);
+ *  - 1k and 10k subscriptions all in sync (goal: 10k in under 60 s), with List Operations for every active
+ *    subscription (RECONCILE_OPERATIONS=all, the default) and only for those that differ (`drifted`);
  *  - 1k with 10 % drift: changed at Microsoft without a webhook (suspended, seats, renewed, another plan).
  *
  * Each run is set against a floor measured in the same run: reading every page of List Subscriptions and
@@ -23,7 +24,12 @@ import { resolveTemporalCli } from '../scripts/temporal-cli.mjs'
 import { createSubscriptionsGateway, visibilityQuery } from '../server/subscriptions.ts'
 import { startDevServer } from '../temporal/dev-server.ts'
 import { eventually, startHarness } from '../test/support/harness.ts'
-import { RECONCILIATION_ID, reconciliationWorkflow, type ReconciliationReport } from '../workflows/reconciliation.ts'
+import {
+  RECONCILIATION_ID,
+  reconciliationWorkflow,
+  type ReconciliationReport,
+  type ReconciliationSettings,
+} from '../workflows/reconciliation.ts'
 
 const SIZES = (process.env.BENCH_RECONCILE_SIZES ?? '1000,10000').split(',').map(Number)
 
@@ -86,19 +92,21 @@ async function floor(): Promise<number> {
   return performance.now() - started
 }
 
-async function reconcile(): Promise<{ ms: number; report: ReconciliationReport }> {
+async function reconcile(
+  settings: Partial<ReconciliationSettings> = {},
+): Promise<{ ms: number; report: ReconciliationReport }> {
   const started = performance.now()
   const report = await h.temporal.workflow.execute(reconciliationWorkflow, {
     workflowId: `${RECONCILIATION_ID}-bench-${randomUUID()}`,
     taskQueue: h.config.taskQueue,
-    args: [{ trigger: 'api' }],
+    args: [{ trigger: 'api', settings }],
   })
   return { ms: performance.now() - started, report }
 }
 
-async function measure(label: string) {
+async function measure(label: string, settings: Partial<ReconciliationSettings> = {}) {
   const floorMs = await floor()
-  const { ms, report } = await reconcile()
+  const { ms, report } = await reconcile(settings)
   const { checked, inSync: same, repaired, reported } = report.counts
   const row = {
     subscriptions: checked,
@@ -120,6 +128,7 @@ try {
   const ids = await inSync(small)
   await floor() // connections and caches warm before the first measurement
   rows.push(await measure(`${small} in sync`))
+  rows.push(await measure(`${small} in sync, operations: drifted`, { operations: 'drifted' }))
 
   // 10 % changed at Microsoft without a webhook: suspended, seats changed, renewed, moved to another plan.
   m.configure({ autoAcceptMs: 0 })
@@ -138,6 +147,7 @@ try {
 
   await inSync(large - small)
   rows.push(await measure(`${large} in sync`))
+  rows.push(await measure(`${large} in sync, operations: drifted`, { operations: 'drifted' }))
 
   const result = { at: new Date().toISOString(), rows: Object.fromEntries(rows) }
   console.table(result.rows)

@@ -47,7 +47,7 @@ let historyReader: Client
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') })
   const path = await resolveTimeSkippingServer()
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } })
+  env = await startTestServer(path)
   // The test server knows no custom search attributes until told, like a real cluster (README).
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',
@@ -66,6 +66,16 @@ beforeAll(async () => {
     }),
   })
 }, 300_000)
+
+/** The SDK gives the server 5 s to answer; a JVM starting on a loaded CI machine may miss that once. */
+async function startTestServer(path: string, tries = 3): Promise<TestWorkflowEnvironment> {
+  try {
+    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } })
+  } catch (err) {
+    if (tries <= 1) throw err
+    return startTestServer(path, tries - 1)
+  }
+}
 
 afterAll(async () => {
   await historyReader?.connection.close()
@@ -283,11 +293,12 @@ describe("Microsoft's 10-second window", () => {
       const [decide] = mocks.of('decideChange')
       expect(decide!.params).toMatchObject({ deadline: new Date(receivedAt + SETTINGS.changeDecisionMs).toISOString() })
       const [ack] = mocks.of('acknowledgeOperation')
-      expect(ack!.params).toEqual({
+      expect(ack!.params).toMatchObject({
         subscriptionId: 'sub-1',
         operationId: 'op-1',
         accept: true,
         deadline: new Date(receivedAt + 10 * MS.second).toISOString(),
+        change: { decision: 'defaulted' },
       })
       // Workflow time: not before the vendor's time ran out, and inside Microsoft's window.
       expect(ack!.at - receivedAt).toBeGreaterThanOrEqual(SETTINGS.changeDecisionMs)

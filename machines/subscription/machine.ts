@@ -242,6 +242,12 @@ export const subscriptionMachine = setup({
     finalForPendingChange: ({ context, event }) =>
       !!context.change && operationIdOf(event) === context.change.operationId && !isOpen(event),
     succeeded: ({ event }) => statusOf(event) === 'Succeeded',
+    /** The settlement of a customer change that a newer one replaced while it was being answered. */
+    overtakenChange: ({ context, event }) =>
+      event.type === 'operation.settled' &&
+      !event.requestId &&
+      isNewOperation(context, event) &&
+      event.operationId !== context.change?.operationId,
     forRequest: ({ context, event }) => !!context.request && requestIdOf(event) === context.request.requestId,
     requestFrom: ({ context }, params: Origin) => context.request?.from === params.from,
     confirmsRequest: matchesRequest,
@@ -305,7 +311,18 @@ export const subscriptionMachine = setup({
           },
         ],
       },
-      // Older than the change applied last: delivered out of order, it must not overwrite it.
+      // Older than the change applied last: delivered out of order, it must not overwrite it; Microsoft's
+      // view is read all the same, which costs one call and settles any doubt.
+      {
+        guard: and(['staleConfirmedChange', 'converging']),
+        actions: [
+          'rememberOperation',
+          {
+            type: 'resync',
+            params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'ChangePlan' }),
+          },
+        ],
+      },
       { guard: 'staleConfirmedChange', actions: 'rememberOperation' },
       { guard: 'ineffective', actions: 'rememberOperation' },
     ],
@@ -335,6 +352,16 @@ export const subscriptionMachine = setup({
           },
         ],
       },
+      {
+        guard: and(['staleConfirmedChange', 'converging']),
+        actions: [
+          'rememberOperation',
+          {
+            type: 'resync',
+            params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'ChangeQuantity' }),
+          },
+        ],
+      },
       { guard: 'staleConfirmedChange', actions: 'rememberOperation' },
       { guard: 'ineffective', actions: 'rememberOperation' },
     ],
@@ -354,6 +381,17 @@ export const subscriptionMachine = setup({
         actions: [{ type: 'applyChange', params: applyChangeParams.pending }, 'takePendingChange'],
       },
       { guard: 'forPendingChange', actions: 'dropPendingChange' },
+      // A customer change overtaken by the next one before it settled: Microsoft's view tells what stands.
+      {
+        guard: and(['overtakenChange', 'succeeded', 'converging']),
+        actions: [
+          'rememberOperation',
+          {
+            type: 'resync',
+            params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'an overtaken change' }),
+          },
+        ],
+      },
     ],
     'resync.requested': {
       actions: {

@@ -288,7 +288,9 @@ const ONLY_IN: Record<string, (node: string, c: SubscriptionContext) => boolean>
   retry: (node) => ['provisioningFailed', 'activationFailed'].includes(node),
   'reinstatement.decided': (node) => node === 'suspended.reinstating',
   'vendor.requestFailed': (node) => ['subscribed.changing', 'cancelling'].includes(node),
-  'operation.settled': (node) => ['subscribed.changing', 'cancelling'].includes(node),
+  // Elsewhere only a Succeeded one of no request (a customer change overtaken by the next), and then only to
+  // read Microsoft (see HINTS): it changes nothing by itself.
+  'operation.settled': (node, c) => ['subscribed.changing', 'cancelling'].includes(node) || (c.converge && !c.request),
   'vendor.cancel': (node) => CANCELLABLE.includes(node),
   'vendor.changePlan': (node) => node === 'subscribed.idle',
   'vendor.changeQuantity': (node) => node === 'subscribed.idle',

@@ -222,7 +222,7 @@ function changePlan(operationId: string, receivedAt: number, planId = 'pro'): Ma
 
 /** Polls a condition on the workflow (queries, calls) without moving workflow time. */
 async function until(probe: () => boolean | Promise<boolean>, what: string) {
-  const deadline = Date.now() + 15_000
+  const deadline = Date.now() + 30_000
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 50))

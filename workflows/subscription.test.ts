@@ -124,11 +124,12 @@ type Behaviour = (params: never) => unknown
  */
 function mockActivities(
   microsoft: { facts: SubscriptionFacts },
-  behaviour: Partial<Record<keyof Activities, Behaviour>> = {},
+  behaviour: Partial<Record<keyof Activities | 'recordSubscriptionState', Behaviour>> = {},
 ) {
   const calls: Call[] = []
-  const defaults: Partial<Record<keyof Activities, Behaviour>> = {
+  const defaults: Partial<Record<keyof Activities | 'recordSubscriptionState', Behaviour>> = {
     getSubscription: () => microsoft.facts,
+    recordSubscriptionState: () => undefined,
     decideChange: () => ({ accept: true }),
     acknowledgeOperation: () => ({ status: 'Succeeded' }),
     applyChange: () => undefined,

@@ -35,6 +35,7 @@ import {
   type SubscriptionView,
 } from '../machines/subscription/index.ts'
 import type { Activities } from '../activities/index.ts'
+import type { MeteringActivities } from '../activities/metering.ts'
 import { perform, type EffectResult, type EffectSettings } from './effects.ts'
 import { messageOf } from './errors.ts'
 import { LANE_OF, type Lane } from './lanes.ts'
@@ -87,11 +88,20 @@ export const cancelUpdate = wf.defineUpdate<VendorRequestResult, []>('cancel')
 /** Marks runs that converge on Microsoft's state and run effects in lanes (see the module comment). */
 export const CONVERGENCE_PATCH = 'converge-on-microsoft-and-lanes'
 const CONVERGENCE_ROLLOUT_PATCH = 'converge-on-microsoft-rollout'
+/** Marks runs that report each confirmed state to the usage ledger (recordSubscriptionState). */
+const LEDGER_PATCH = 'report-state-to-usage-ledger'
 
 const MAX_DECISIONS = 200
 const { getSubscription } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumInterval: '1m' },
+})
+/** The usage ledger learns each state Microsoft confirmed, so usage is billed only for Subscribed hours. */
+const { recordSubscriptionState } = wf.proxyActivities<Pick<MeteringActivities, 'recordSubscriptionState'>>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '1d',
+  retry: { maximumInterval: '5m' },
+  summary: 'usage ledger · subscription state',
 })
 
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionOutput> {
@@ -104,6 +114,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   /** Hooks retried in the background after holding their lane too long, by lane, oldest first. */
   const background = new Map<Lane, { hook: string; scope: wf.CancellationScope }[]>()
   let inFlight = 0
+  let ledger = Promise.resolve()
 
   const receive = (event: SubscriptionEvent) => void inbox.push(event)
   wf.setHandler(marketplaceEventSignal, receive)
@@ -175,6 +186,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
   /** Records the step's decisions, refuses vendor requests the machine ignored, and queues its effects. */
   function apply(step: Step): DriverState {
+    if (converge && wf.patched(LEDGER_PATCH))
+      reportState(state?.snapshot.context.subscription, step.snapshot.context.subscription)
     decisions = [...decisions, ...step.decisions].slice(-MAX_DECISIONS)
     for (const d of step.decisions)
       if (d.requestId && d.outcome === 'ignored') refused.set(d.requestId, d.reason ?? 'not possible now')
@@ -202,6 +215,27 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   function settle(effectType: string, { event, note }: EffectResult) {
     if (note) record(effectType, note)
     if (event) inbox.push(event)
+  }
+
+  /** Tells the usage ledger of a new status, plan or term, in order, off every other lane. */
+  function reportState(before: SubscriptionFacts | undefined, after: SubscriptionFacts) {
+    const key = (s: SubscriptionFacts | undefined) =>
+      s && [s.saasSubscriptionStatus, s.planId, s.term?.termUnit, s.term?.startDate].join('|')
+    if (key(before) === key(after)) return
+    const report = {
+      subscriptionId: after.id,
+      status: after.saasSubscriptionStatus,
+      offerId: after.offerId,
+      planId: after.planId,
+      termUnit: after.term?.termUnit,
+      termStartDate: after.term?.startDate,
+      at: now(),
+    }
+    inFlight++
+    ledger = ledger
+      .then(() => recordSubscriptionState(report))
+      .catch((err: unknown) => record('recordSubscriptionState', messageOf(err)))
+      .finally(() => inFlight--)
   }
 
   /** A hook that held its lane too long goes on retrying without blocking what follows it. */

@@ -216,7 +216,16 @@ async function settleAndCheck(service: Service, ids: string[], log: (line: strin
   const noEffectTwice = { activations: 0, patches: 0, twice: [] as string[] }
   for (const id of ids) {
     if (await matches(id)) inMicrosoftsState.ok++
-    else inMicrosoftsState.failed.push(id)
+    else {
+      const micro = m.getSubscription(id)
+      const view = await stateOf(service, id)
+      const open = micro.operations.filter((o) => o.status === 'InProgress' || o.status === 'NotStarted')
+      inMicrosoftsState.failed.push(
+        `${id}: Microsoft ${micro.subscription.saasSubscriptionStatus} ${micro.subscription.planId}×${micro.subscription.quantity}` +
+          `${open.length ? ` (${open.map((o) => `${o.action} ${o.status}`).join(', ')})` : ''}, ` +
+          `service ${view?.saasSubscriptionStatus} ${view?.planId}×${view?.quantity} at ${view?.step}`,
+      )
+    }
 
     const view = await stateOf(service, id)
     const handle = service.temporal.workflow.getHandle(`subscription-${id}`)
@@ -225,17 +234,15 @@ async function settleAndCheck(service: Service, ids: string[], log: (line: strin
     else nothingStuck.stuck.push(`${id} (${view?.step ?? 'no workflow'})`)
 
     const decided = new Set((await handle.query(decisionsQuery)).map((d) => d.operationId))
-    const deliveries = m.webhooks({ subscriptionId: id })
-    // A webhook accepted after the Unsubscribe was applied finds the workflow closed: nothing to apply.
-    const closedAt = deliveries
-      .filter((d) => d.payload && (d.payload as { action?: string }).action === 'Unsubscribe')
-      .flatMap((d) => d.attempts.filter((a) => a.status === 200).map((a) => Date.parse(a.at)))[0]
-    for (const d of deliveries) {
-      const accepted = d.attempts.find((a) => a.status === 200)
-      if (!accepted || (closedAt !== undefined && Date.parse(accepted.at) > closedAt)) continue
-      nothingAcceptedLost.accepted++
-      if (!decided.has(d.operationId)) nothingAcceptedLost.lost.push(`${id}/${d.operationId}`)
+    // A webhook accepted once the workflow had closed (Unsubscribed) is answered `closed`: nothing to apply.
+    const closedAt = (await handle.describe()).closeTime?.getTime() ?? Infinity
+    const accepted = new Set<string>()
+    for (const d of m.webhooks({ subscriptionId: id })) {
+      const ok = d.attempts.find((a) => a.status === 200)
+      if (ok && Date.parse(ok.at) < closedAt) accepted.add(d.operationId)
     }
+    nothingAcceptedLost.accepted += accepted.size
+    for (const op of accepted) if (!decided.has(op)) nothingAcceptedLost.lost.push(`${id}/${op}`)
 
     const journal = m.journal({ subscriptionId: id })
     const activations = journal.filter((j) => j.kind === 'activate' && (j.status === 200 || j.status === 500))

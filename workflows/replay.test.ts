@@ -2,7 +2,8 @@
  * Recorded histories (test/fixtures/histories, made by test/integration/replay.test.ts with
  * RECORD_HISTORIES=1) replay against the current workflow code. A change that fails here would break
  * subscriptions already running in production: guard it with `patched()` instead. `before-convergence.*`
- * were recorded before `CONVERGENCE_PATCH` (workflows/subscription.ts): they replay on the legacy path.
+ * were recorded before `CONVERGENCE_PATCH` (workflows/subscription.ts): they replay on the legacy path;
+ * `before-ledger.*` before `LEDGER_PATCH` (no report to the usage ledger).
  * Keep such files when re-recording; they stand for runs still open in production.
  */
 import { readdirSync, readFileSync } from 'node:fs'

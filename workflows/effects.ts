@@ -13,6 +13,7 @@ import * as wf from '@temporalio/workflow'
 import type { Activities } from '../activities/index.ts'
 import { messageOf } from './errors.ts'
 import { summaryOf } from './summaries.ts'
+import { onAcknowledgementsQueue } from './task-queues.ts'
 import type { SideEffect, SubscriptionEvent } from '../machines/subscription/index.ts'
 
 export interface EffectSettings {
@@ -76,7 +77,9 @@ export async function perform(effect: SideEffect, settings: EffectSettings, boun
   const activities = (options: ActivityOptions) =>
     wf.proxyActivities<Activities>({ ...options, summary: summaryOf(effect) })
   const marketplace = activities(MARKETPLACE)
-  const acknowledgements = activities(ACKNOWLEDGEMENT)
+  // What Microsoft waits on runs on a queue of its own (lanes on), never behind provisioning or hooks.
+  const urgent = bounded ? onAcknowledgementsQueue() : {}
+  const acknowledgements = activities({ ...ACKNOWLEDGEMENT, ...urgent })
   const followed = activities(FOLLOWED)
   const hooks = activities(hookOptions(settings, HOOK_BUDGET))
   switch (effect.type) {
@@ -120,6 +123,7 @@ export async function perform(effect: SideEffect, settings: EffectSettings, boun
           startToCloseTimeout: left,
           scheduleToCloseTimeout: left,
           retry: { initialInterval: '100ms', maximumInterval: '1s' },
+          ...urgent,
         }).decideChange({ ...effect.params, deadline: new Date(deadline).toISOString() })
         return { event: { type: 'change.decided', operationId: change.operationId, ...decision } }
       } catch (err) {

@@ -28,6 +28,7 @@ import type { MarketplaceEvent, SubscriptionFacts } from '../machines/subscripti
 import { resolveTimeSkippingServer } from '../scripts/time-skipping-server.mjs'
 import { workflowsPath } from '../worker/create-worker.ts'
 import { FailingHookKey, SEARCH_ATTRIBUTES } from './search-attributes.ts'
+import { acknowledgementsTaskQueue } from './task-queues.ts'
 import {
   decisionsQuery,
   marketplaceEventSignal,
@@ -193,18 +194,27 @@ async function withWorkflow(
     activities,
     shutdownGraceTime: 0,
   })
-  await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(subscriptionWorkflow, {
-      taskQueue,
-      workflowId: subscriptionWorkflowId(`sub-${randomUUID()}`),
-      args: [{ subscriptionId: 'sub-1', origin: 'adoption', settings: SETTINGS, ...input }],
-    })
-    try {
-      await body(handle)
-    } finally {
-      await handle.terminate('test over').catch(() => undefined)
-    }
+  // What Microsoft waits on runs on the acknowledgements queue (workflows/task-queues.ts).
+  const urgent = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: acknowledgementsTaskQueue(taskQueue),
+    activities,
+    shutdownGraceTime: 0,
   })
+  await urgent.runUntil(() =>
+    worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(subscriptionWorkflow, {
+        taskQueue,
+        workflowId: subscriptionWorkflowId(`sub-${randomUUID()}`),
+        args: [{ subscriptionId: 'sub-1', origin: 'adoption', settings: SETTINGS, ...input }],
+      })
+      try {
+        await body(handle)
+      } finally {
+        await handle.terminate('test over').catch(() => undefined)
+      }
+    }),
+  )
 }
 
 async function now(): Promise<number> {

@@ -19,7 +19,12 @@ describe('loadConfig', () => {
       marketplace: { apiUrl: MICROSOFT_MARKETPLACE_API, timeoutMs: 15_000 },
       webhook: { auth: 'entra', tenantId: TENANT, audience: APP },
       vendor: { hooks: 'demo', provisionDelayMs: 2_000 },
-      lifecycle: { changeDecisionMs: 6_000, dataRetentionDays: 30, hookHeartbeatTimeoutMs: 60_000, hookLaneHoldMs: 120_000 },
+      lifecycle: {
+        changeDecisionMs: 6_000,
+        dataRetentionDays: 30,
+        hookHeartbeatTimeoutMs: 60_000,
+        hookLaneHoldMs: 120_000,
+      },
     })
     expect(config.landing.oidc).toBeUndefined()
   })

@@ -291,10 +291,10 @@ function renderDetail(d: Detail): string {
         `${d.pendingRequest.operationId ? ` (operation ${d.pendingRequest.operationId})` : ''}`,
     )
   sections.push(
-    'Recent operations (newest first):\n' +
+    'Decisions (newest first):\n' +
       table(
         ['AT', 'EVENT', 'FROM', 'TO', 'OUTCOME', 'OPERATION', 'REASON'],
-        d.recentOperations.map((o) => [o.at, o.event, o.from, o.to, o.outcome, o.operationId, o.reason]),
+        d.decisions.map((o) => [o.at, o.event, o.from, o.to, o.outcome, o.operationId, o.reason]),
       ),
   )
   if (d.recentRequests.length > 0)

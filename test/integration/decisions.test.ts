@@ -49,11 +49,9 @@ describe('the 10-second window', () => {
       expect(patch.landed!.body).toEqual({ status: 'Success' })
       expect(patch.afterMs).toBeLessThan(10_000)
       const decisions = (await (await h.api(`/api/subscriptions/${id}`)).json()) as {
-        recentOperations: { event: string; reason?: string }[]
+        decisions: { event: string; reason?: string }[]
       }
-      expect(decisions.recentOperations.find((d) => d.event === 'change.decided')?.reason).toMatch(
-        /accepted by default/,
-      )
+      expect(decisions.decisions.find((d) => d.event === 'change.decided')?.reason).toMatch(/accepted by default/)
     } finally {
       h.vendor.decide = () => ({ accept: true })
     }

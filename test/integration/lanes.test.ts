@@ -85,7 +85,7 @@ describe('what Microsoft waits on never waits behind a vendor hook', () => {
     const v = await until(
       h,
       id,
-      (s) => s.recentOperations.some((d) => d.operationId === operation.id) && s.pendingChange === undefined,
+      (s) => s.decisions.some((d) => d.operationId === operation.id) && s.pendingChange === undefined,
       'the change settled',
     )
     expect(v.quantity).toBe(10)
@@ -125,7 +125,7 @@ describe('a failing access hook holds what follows it for a bounded time', () =>
     const v = await until(
       h,
       id,
-      (s) => s.recentOperations.some((d) => d.event === 'applyChange' && /background/.test(d.reason ?? '')),
+      (s) => s.decisions.some((d) => d.event === 'applyChange' && /background/.test(d.reason ?? '')),
       'the decision record of the failing applyChange',
     )
     expect(v.saasSubscriptionStatus).toBe('Suspended')
@@ -134,7 +134,7 @@ describe('a failing access hook holds what follows it for a bounded time', () =>
     await until(
       h,
       id,
-      (s) => s.recentOperations.some((d) => d.event === 'applyChange' && /no longer retried/.test(d.reason ?? '')),
+      (s) => s.decisions.some((d) => d.event === 'applyChange' && /no longer retried/.test(d.reason ?? '')),
       'the record of applyChange superseded by the suspension',
     )
     heal(id)
@@ -158,7 +158,7 @@ describe('a failing access hook holds what follows it for a bounded time', () =>
       },
       { what: 'the workflow found by SaasFailingHook' },
     )
-    const failed = (await detail(h, id))!.recentOperations.find((d) => d.event === 'applyChange')
+    const failed = (await detail(h, id))!.decisions.find((d) => d.event === 'applyChange')
     expect(failed?.outcome).toBe('failed')
     expect(failed?.reason).toMatch(/answered 503.*retried in the background/)
     expect((await detail(h, id))!.quantity).toBe(20)
@@ -174,7 +174,7 @@ describe('a failing access hook holds what follows it for a bounded time', () =>
     await until(
       h,
       id,
-      (s) => s.recentOperations.some((d) => d.event === 'applyChange' && /landed after retries/.test(d.reason ?? '')),
+      (s) => s.decisions.some((d) => d.event === 'applyChange' && /landed after retries/.test(d.reason ?? '')),
       'the record of applyChange landing',
     )
   })

@@ -93,12 +93,12 @@ describe('saas-ops', () => {
     expect(human.code).toBe(EXIT.ok)
     expect(human.out).toMatch(/Status:\s+Subscribed/)
     expect(human.out).toMatch(/Offer \/ plan:\s+contoso-analytics \/ team/)
-    expect(human.out).toContain('Recent operations (newest first):')
+    expect(human.out).toContain('Decisions (newest first):')
 
     const json = await ops(['--json', 'show', subscribed])
-    const detail = JSON.parse(json.out) as { id: string; quantity: number; recentOperations: unknown[] }
+    const detail = JSON.parse(json.out) as { id: string; quantity: number; decisions: unknown[] }
     expect(detail).toMatchObject({ id: subscribed, quantity: 4 })
-    expect(detail.recentOperations.length).toBeGreaterThan(0)
+    expect(detail.decisions.length).toBeGreaterThan(0)
   })
 
   it('retries a failed provisioning, and says exactly why it cannot retry otherwise', async () => {

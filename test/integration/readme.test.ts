@@ -114,9 +114,9 @@ describe('README', () => {
           async () => {
             const view = (await api(`/api/subscriptions/${sub}`)) as {
               pendingChange?: unknown
-              recentOperations?: { operationId?: string }[]
+              decisions?: { operationId?: string }[]
             }
-            return !view.pendingChange && view.recentOperations?.some((o) => o.operationId === operationId)
+            return !view.pendingChange && view.decisions?.some((o) => o.operationId === operationId)
           },
           { what: `the service to take operation ${operationId} (${command})` },
         )

@@ -59,7 +59,10 @@ it('runs the whole service locally, stops cleanly, and resumes a provisioning af
   expect(first.output).toContain(`${emulator}/driver`)
   const health = await fetch(`${service}/health`)
   expect(health.status).toBe(200)
-  expect(await health.json()).toMatchObject({ status: 'ok', temporal: { connected: true } })
+  expect(await health.json()).toEqual({ status: 'ok' })
+  const ready = await fetch(`${service}/ready`)
+  expect(ready.status).toBe(200)
+  expect(await ready.json()).toMatchObject({ status: 'ready', checks: { temporal: 'ok' } })
   expect((await fetch(`http://127.0.0.1:${ports.LOCAL_TEMPORAL_UI_PORT}/`)).status).toBe(200)
 
   const purchase = (await (

@@ -107,7 +107,7 @@ describe('a genuine token replayed with a forged body', () => {
     const v = await until(
       h,
       id,
-      (s) => s.recentOperations.some((d) => d.operationId === renew.id) && s.step === 'subscribed.idle',
+      (s) => s.decisions.some((d) => d.operationId === renew.id) && s.step === 'subscribed.idle',
       'the Renew recorded',
     )
     expect(essentials(v)).toEqual(essentials(m().getSubscription(id).subscription))
@@ -125,7 +125,7 @@ describe('a genuine token replayed with a forged body', () => {
     expect(await res.text()).not.toMatch(/Unsubscribed/)
     const v = (await detail(h, id))!
     expect(v.saasSubscriptionStatus).toBe('Subscribed')
-    expect(v.recentOperations.some((d) => d.operationId === renew.id)).toBe(false)
+    expect(v.decisions.some((d) => d.operationId === renew.id)).toBe(false)
   })
 })
 
@@ -156,7 +156,7 @@ describe('a body naming another subscription', () => {
     expect(m().journal({ subscriptionId: b, kind: 'updateOperation' })).toEqual([])
     expect(m().journal({ subscriptionId: b, kind: 'updateSubscription' })).toEqual([])
     const vb = (await detail(h, b))!
-    expect(vb.recentOperations.some((d) => d.operationId === openChange.id)).toBe(false)
+    expect(vb.decisions.some((d) => d.operationId === openChange.id)).toBe(false)
     expect(h.vendor.callsTo('decideChange', b)).toEqual([])
     expect(
       m()

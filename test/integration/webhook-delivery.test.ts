@@ -30,7 +30,7 @@ async function view(id: string) {
   const res = await h.api(`/api/subscriptions/${id}`)
   return res.status === 200
     ? ((await res.json()) as SubscriptionView & {
-        recentOperations: { event: string; operationId?: string; outcome: string; reason?: string }[]
+        decisions: { event: string; operationId?: string; outcome: string; reason?: string }[]
       })
     : undefined
 }
@@ -167,13 +167,13 @@ describe('exactly once', () => {
     const v = await eventually(
       async () => {
         const current = await view(id)
-        return current && current.recentOperations.filter((d) => d.event === 'Suspend').length === 3 && current
+        return current && current.decisions.filter((d) => d.event === 'Suspend').length === 3 && current
       },
       { what: 'three Suspend decisions' },
     )
     expect(v.saasSubscriptionStatus).toBe('Suspended')
     expect(
-      v.recentOperations
+      v.decisions
         .filter((d) => d.event === 'Suspend')
         .map((d) => d.outcome)
         .sort(),
@@ -199,7 +199,7 @@ describe('exactly once', () => {
     const v = await eventually(
       async () => {
         const current = await view(id)
-        const read = current?.recentOperations.filter((d) => d.event === 'status.observed') ?? []
+        const read = current?.decisions.filter((d) => d.event === 'status.observed') ?? []
         return current?.step === 'subscribed.idle' && read.length >= 2 && current
       },
       { what: 'both operations read back from Microsoft' },

@@ -169,9 +169,9 @@ describe('webhooks from the customer side', () => {
       async () => {
         const res = await h.api(`/api/subscriptions/${id}`)
         const body = (await res.json()) as {
-          recentOperations: { event: string; operationId?: string; outcome: string }[]
+          decisions: { event: string; operationId?: string; outcome: string }[]
         }
-        return body.recentOperations.find((d) => d.operationId === operation.id)
+        return body.decisions.find((d) => d.operationId === operation.id)
       },
       { what: 'the Transfer recorded' },
     )

@@ -17,7 +17,7 @@ export interface DecisionRecord {
   to: string
 }
 
-export type SubscriptionDetail = SubscriptionView & { recentOperations: DecisionRecord[] }
+export type SubscriptionDetail = SubscriptionView & { decisions: DecisionRecord[] }
 
 /** The service's view through its API, or undefined while it has none. */
 export async function detail(h: Harness, id: string): Promise<SubscriptionDetail | undefined> {

@@ -69,8 +69,11 @@ export function marketplaceActivities(marketplace: MarketplaceClient) {
     }): Promise<void> {
       return translatingFailures(async () => {
         const call = ctx(params.correlationId)
+        // Suspended too: Microsoft suspends only what it activated (the customer may stop paying at once).
         const subscribed = async () =>
-          (await marketplace.getSubscription(params.subscriptionId, call)).saasSubscriptionStatus === 'Subscribed'
+          ['Subscribed', 'Suspended'].includes(
+            (await marketplace.getSubscription(params.subscriptionId, call)).saasSubscriptionStatus,
+          )
         if (activityInfo().attempt > 1 && (await subscribed())) return
         try {
           await marketplace.activate(params.subscriptionId, { planId: params.planId, quantity: params.quantity }, call)

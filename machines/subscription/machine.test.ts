@@ -300,6 +300,18 @@ describe('activating and activationFailed', () => {
     expect(run.step).toBe('activationFailed')
     expect(run.context.subscription.name).toBe('Renamed')
   })
+
+  // The soak found runs stuck in activationFailed: the Activate's answer was lost, then the customer was
+  // suspended at once, so the retried Activate met a 400 while Microsoft said Suspended.
+  it.each(['activating', 'activationFailed'] as const)(
+    'moves to suspended when Microsoft says it was activated and suspended already (%s)',
+    (from) => {
+      const run = reach(from)
+      const step = run.send(observed({ saasSubscriptionStatus: 'Suspended' }))
+      expect(run.step).toBe('suspended.idle')
+      expect(step.effects.map((e) => e.type)).toContain('suspendAccess')
+    },
+  )
 })
 
 describe('subscribed: a customer’s ChangePlan / ChangeQuantity', () => {

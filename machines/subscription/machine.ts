@@ -508,6 +508,8 @@ export const subscriptionMachine = setup({
         'status.observed': [
           { guard: 'observedUnsubscribed', target: 'unsubscribed', actions: 'takeObservedPlan' },
           { guard: 'observedSubscribed', target: 'subscribed', actions: 'takeObservedFacts' },
+          // Activated, then suspended at once (Microsoft suspends only what it activated).
+          { guard: 'observedSuspended', target: 'suspended', actions: 'takeObservedFacts' },
           { actions: 'takeObservedFacts' },
         ],
       },
@@ -526,6 +528,8 @@ export const subscriptionMachine = setup({
         'status.observed': [
           { guard: 'observedUnsubscribed', target: 'unsubscribed', actions: 'takeObservedPlan' },
           { guard: 'observedSubscribed', target: 'subscribed', actions: 'takeObservedFacts' },
+          // Activated, then suspended at once (Microsoft suspends only what it activated).
+          { guard: 'observedSuspended', target: 'suspended', actions: 'takeObservedFacts' },
           { actions: 'takeObservedFacts' },
         ],
       },

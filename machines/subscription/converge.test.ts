@@ -16,7 +16,7 @@ import {
   type SubscriptionEvent,
   type SubscriptionStatus,
 } from './index.ts'
-import { facts, input, minutes, T0 } from './test-helpers.ts'
+import { facts, input, minutes, T0 } from '../../test/support/lifecycle.ts'
 
 // ---------------------------------------------------------------------------------------------------
 // Microsoft, as far as these webhooks go.

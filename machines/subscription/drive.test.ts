@@ -24,7 +24,7 @@ import {
   reach,
   unknownOperation,
   unsubscribe,
-} from './test-helpers.ts'
+} from '../../test/support/lifecycle.ts'
 
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T
 

@@ -15,7 +15,7 @@ import {
   reach,
   STEPS,
   unsubscribe,
-} from './test-helpers.ts'
+} from '../../test/support/lifecycle.ts'
 
 const buyer = { email: 'buyer@contoso.com', name: 'Ada', tenantId: 'tenant-1', objectId: 'oid-1' }
 

@@ -17,7 +17,7 @@ import {
   type SubscriptionInput,
   type SubscriptionSnapshot,
 } from './index.ts'
-import { STEPS, T0, input, minutes } from './test-helpers.ts'
+import { STEPS, T0, input, minutes } from '../../test/support/lifecycle.ts'
 
 // ---------------------------------------------------------------------------------------------------
 // Events: one or more representative payloads per event type, built from the state they are sent in

@@ -16,8 +16,8 @@ import {
   type SubscriptionFacts,
   type SubscriptionInput,
   type SubscriptionStatus,
-} from './index.ts'
-import type { OperationStatus } from './events.ts'
+} from '../../machines/subscription/index.ts'
+import type { OperationStatus } from '../../machines/subscription/events.ts'
 
 /** Every test clock starts here; nothing reads the real time. */
 export const T0 = '2024-05-01T12:00:00.000Z'

@@ -121,9 +121,11 @@ export const resolvedSubscriptionSchema = z.looseObject({
 })
 export type ResolvedSubscription = z.output<typeof resolvedSubscriptionSchema>
 
-export const subscriptionsPageSchema = orEmptyBody(
-  z.looseObject({ subscriptions: listOf(subscriptionSchema), '@nextLink': optionalString }),
-)
+/** A page of List Subscriptions; a marketplace that answers a bare array (no paging) is one last page. */
+export const subscriptionsPageSchema = z.union([
+  orEmptyBody(z.looseObject({ subscriptions: listOf(subscriptionSchema), '@nextLink': optionalString })),
+  z.array(subscriptionSchema).transform((subscriptions) => ({ subscriptions, '@nextLink': undefined })),
+])
 
 export const operationSchema = z.looseObject({
   id: z.string().min(1),

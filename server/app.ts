@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client'
 import type { Config } from '../config/env.ts'
 import type { Logger } from '../config/logger.ts'
 import type { MarketplaceClient } from '../marketplace/client/index.ts'
+import { createReconciliationsGateway } from './reconciliations.ts'
 import { meteringForServer } from '../metering/on-demand.ts'
 import { httpMetrics } from '../observability/http-metrics.ts'
 import { api } from './api/index.ts'
@@ -56,7 +57,15 @@ export function createApp(deps: AppDeps): Hono {
       client: deps.temporal.client,
       taskQueue: config.taskQueue,
     })
-  app.route('/', api({ subscriptions, admin: config.admin, logger, usage }))
+  const reconciliations = createReconciliationsGateway({
+    client: deps.temporal.client,
+    taskQueue: config.taskQueue,
+    settings: {
+      activationDeadlineMs: config.reconciliation.activationDeadlineMs,
+      operations: config.reconciliation.operations,
+    },
+  })
+  app.route('/', api({ subscriptions, reconciliations, admin: config.admin, logger, usage }))
   app.route(
     '/',
     landing({

@@ -116,6 +116,12 @@ describe('parsers', () => {
     expect(subscriptionsPageSchema.parse({ subscriptions: null, '@nextLink': '' })['@nextLink']).toBe('')
   })
 
+  it('a marketplace that answers List Subscriptions with a bare array gives one last page', () => {
+    const page = subscriptionsPageSchema.parse([])
+    expect(page).toEqual({ subscriptions: [], '@nextLink': undefined })
+    expect(subscriptionsPageSchema.safeParse([{ id: SUB }]).success).toBe(false)
+  })
+
   it('webhook payloads: old ones with operationType, minimal ones, unknown actions', () => {
     const old = webhookPayloadSchema.parse({ id: OP, subscriptionId: SUB, operationType: 'Unsubscribe' })
     expect(old.action).toBe('Unsubscribe')

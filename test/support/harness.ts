@@ -91,6 +91,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     WEBHOOK_JWKS_URL: emulator.jwksUrl,
     ADMIN_API_KEY,
     SESSION_SECRET: 'test-session-secret-0123456789-abcdef',
+    // The Schedule is namespace-wide: a harness must not point it at its own task queue and emulator.
+    RECONCILE_INTERVAL: 'off',
     ...(signer ? { WEBHOOK_JWKS_URL: signer.jwksUrl } : {}),
     ...options.env,
   })

@@ -1238,6 +1238,15 @@ describe('Unsubscribe and the final state', () => {
 })
 
 describe('status.observed: reconciliation while subscribed', () => {
+  it('takes a plan without seats from Microsoft (the seat count goes), so it converges once', () => {
+    const run = reach('subscribed.idle')
+    const step = run.send(observed({ saasSubscriptionStatus: 'Subscribed', planId: 'flat', quantity: undefined }))
+    expect(effect(step, 'applyChange').subscription).toMatchObject({ planId: 'flat', quantity: undefined })
+    expect(run.context.subscription.quantity).toBeUndefined()
+    const again = run.send(observed({ saasSubscriptionStatus: 'Subscribed', planId: 'flat', quantity: undefined }))
+    expect(again.effects).toEqual([])
+  })
+
   it('takes Microsoft’s plan and seats when they drifted, and tells the vendor', () => {
     const run = reach('subscribed.idle')
     const step = run.send(

@@ -39,7 +39,8 @@ type Args = { context: SubscriptionContext; event: SubscriptionEvent }
 
 interface Change {
   planId?: string
-  quantity?: number
+  /** `null`: the plan has no seats (Microsoft's view of a non-per-seat plan); absent: seats unchanged. */
+  quantity?: number | null
   operationId?: string
   timeStamp?: string
 }
@@ -49,7 +50,7 @@ export function applyChange(context: SubscriptionContext, change: Change) {
   const subscription = {
     ...context.subscription,
     planId: change.planId ?? context.subscription.planId,
-    quantity: change.quantity ?? context.subscription.quantity,
+    quantity: change.quantity === null ? undefined : (change.quantity ?? context.subscription.quantity),
   }
   const newer = change.timeStamp && (!context.lastChangeAt || isBefore(context.lastChangeAt, change.timeStamp))
   return {
@@ -93,7 +94,7 @@ export function changeFromEvent(event: SubscriptionEvent): Change {
     case 'ChangeQuantity':
       return { quantity: event.quantity, operationId: event.operationId, timeStamp: event.timeStamp }
     case 'status.observed':
-      return { planId: event.subscription.planId, quantity: event.subscription.quantity }
+      return { planId: event.subscription.planId, quantity: event.subscription.quantity ?? null }
     default:
       return {}
   }
@@ -125,7 +126,9 @@ export function isStaleConfirmedChange({ context, event }: Args): boolean {
 export function pendingChangeOf(event: SubscriptionEvent): PendingChange | undefined {
   if (!isChange(event)) return undefined
   const { operationId, timeStamp, receivedAt } = event
-  return { operationId, action: event.type, ...changeFromEvent(event), timeStamp, receivedAt }
+  const planId = event.type === 'ChangePlan' ? event.planId : undefined
+  const quantity = event.type === 'ChangeQuantity' ? event.quantity : undefined
+  return { operationId, action: event.type, planId, quantity, timeStamp, receivedAt }
 }
 
 /** Microsoft's view differs from this service's in status, plan or seats. */

@@ -42,11 +42,9 @@ export function createReconciliationsGateway(options: {
     const report =
       state === 'finished'
         ? await handle.result()
-        : await handle.query(progressQuery).catch((err: unknown) => {
-            // A failed run whose history can no longer be replayed: say so without a report.
-            if (state === 'failed') return undefined
-            throw err
-          })
+        : // A failed run whose history can no longer be replayed, or a running one no worker answers for
+          // now (a query times out): its state is known, its report is not; say so rather than fail the list.
+          await handle.query(progressQuery).catch(() => undefined)
     // A run that stopped before the last page (List Subscriptions kept failing) did not check everything.
     return { id: execution.workflowId, state: report?.error ? 'failed' : state, report } satisfies ReconciliationRun
   }

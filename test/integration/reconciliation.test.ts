@@ -235,6 +235,8 @@ describe('subscriptions that drifted at Microsoft without a webhook', () => {
     expect(acknowledgements[0]).toMatchObject({ status: 200, body: { status: 'Success' } })
     await reach(id, (v) => v.quantity === 7 && idle(v), '7 seats')
     expect(hookCalls(id).filter((c) => c === 'decideChange')).toHaveLength(1)
+    // The vendor is told in its own lane, just after the subscription took the seats.
+    await eventually(() => hookCalls(id).includes('applyChange'), { what: 'applyChange' })
     expect(hookCalls(id).filter((c) => c === 'applyChange')).toHaveLength(1)
   })
 })

@@ -9,21 +9,13 @@
  * Alert rules on all of them: `observability/alerts.yml`.
  * @module
  */
+import { OPERATION_ACTIONS } from '../marketplace/schemas.ts'
 import { Counter, Gauge, Histogram, register } from 'prom-client'
 
 export { register as registry }
 
 /** Microsoft's webhook actions (Fulfillment API v2), and `other` for anything else. */
-export const WEBHOOK_ACTIONS = [
-  'ChangePlan',
-  'ChangeQuantity',
-  'Suspend',
-  'Reinstate',
-  'Renew',
-  'Unsubscribe',
-  'Transfer',
-  'other',
-] as const
+export const WEBHOOK_ACTIONS = [...OPERATION_ACTIONS, 'other'] as const
 /**
  * What became of a webhook: `accepted` (200, the workflow has it), `duplicate` (200, already applied),
  * `unauthorized` (401, token refused), `invalid` (400, body not understood), `unconfirmed` (Get Operation

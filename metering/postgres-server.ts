@@ -84,14 +84,16 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
   const { dataDir } = options
   mkdirSync(dataDir, { recursive: true })
   chown(dataDir, user)
-  if (user) openPathTo(dataDir)
+  // The binaries too: a checkout under a 0700 directory (mkdtemp) hides them from `nobody` otherwise.
+  if (user) for (const path of [dataDir, bin.initdb, bin.postgres]) openPathTo(path)
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     const init = spawnSync(
       bin.initdb,
       ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'],
       { ...user, encoding: 'utf8' },
     )
-    if (init.status !== 0) throw new Error(`initdb failed (${init.status}): ${init.stderr || init.stdout}`)
+    if (init.status !== 0)
+      throw new Error(`initdb failed (${init.status}): ${init.error?.message ?? (init.stderr || init.stdout)}`)
   }
   const port = options.port || (await freePort())
   const logFd = options.logFile ? await openLog(options.logFile, user) : 'ignore'

@@ -51,7 +51,9 @@ it('keeps retrying while no webhook URL is configured, and delivers once one is'
   await waitFor(() => emulator.marketplace.webhooks({ subscriptionId: id })[0]!.attempts.length >= 2)
   const receiver = await startReceiver()
   expect((await callDriver(emulator, 'PUT', '/config', { webhookUrl: receiver.url })).status).toBe(200)
-  await waitFor(() => receiver.received.length === 1)
+  // The receiver sees the body before the emulator has read the answer, so wait for the emulator's record.
+  await waitFor(() => emulator.marketplace.webhooks({ subscriptionId: id })[0]!.state !== 'pending')
+  expect(receiver.received).toHaveLength(1)
   expect(emulator.marketplace.webhooks({ subscriptionId: id })[0]).toMatchObject({
     state: 'delivered',
     attempts: expect.arrayContaining([

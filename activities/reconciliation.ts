@@ -19,7 +19,7 @@ import { factsOf, type SubscriptionView } from '../machines/subscription/index.t
 import type { MarketplaceClient } from '../marketplace/client/index.ts'
 import { TERMINAL_OPERATION_STATUSES, type Operation, type Subscription } from '../marketplace/schemas.ts'
 import { toMarketplaceEvent } from '../server/webhook/to-event.ts'
-import { SubscriptionClosedError, visibilityQuery, type SubscriptionsGateway } from '../server/subscriptions.ts'
+import { SubscriptionClosedError, visibilityQuery, type SubscriptionsGateway } from '../server/subscriptions-gateway.ts'
 import { PlanIdKey, QuantityKey, StatusKey, SubscriptionIdKey, TermEndDateKey } from '../workflows/search-attributes.ts'
 import { subscriptionWorkflowId } from '../workflows/subscription.ts'
 import {

@@ -7,7 +7,7 @@
 import pMap from 'p-map'
 import { factsOf } from '../machines/subscription/index.ts'
 import { subscriptionSchema } from '../marketplace/schemas.ts'
-import { createSubscriptionsGateway } from '../server/subscriptions.ts'
+import { createSubscriptionsGateway } from '../server/subscriptions-gateway.ts'
 import { OFFER } from './fleet.ts'
 import type { Service } from './service.ts'
 

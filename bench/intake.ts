@@ -12,7 +12,7 @@ import pMap from 'p-map'
 import { silentLogger } from '../config/logger.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
 import { toMarketplaceEvent } from '../server/webhook/to-event.ts'
-import { createSubscriptionsGateway } from '../server/subscriptions.ts'
+import { createSubscriptionsGateway } from '../server/subscriptions-gateway.ts'
 import type { Service } from './service.ts'
 import { latency, type Latency } from './stats.ts'
 

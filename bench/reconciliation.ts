@@ -21,7 +21,7 @@ import { createMarketplaceClient } from '../marketplace/client/index.ts'
 import { subscriptionSchema } from '../marketplace/schemas.ts'
 import { silentLogger } from '../config/logger.ts'
 import { resolveTemporalCli } from '../scripts/temporal-cli.mjs'
-import { createSubscriptionsGateway, visibilityQuery } from '../server/subscriptions.ts'
+import { createSubscriptionsGateway, visibilityQuery } from '../server/subscriptions-gateway.ts'
 import { startDevServer } from '../temporal/dev-server.ts'
 import { eventually, startHarness } from '../test/support/harness.ts'
 import {

@@ -10,7 +10,7 @@ import type { Logger } from '../config/logger.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
 import type { TemporalSettings } from '../temporal/connection.ts'
 import { createApp } from './app.ts'
-import { createSubscriptionsGateway, workflowSettings } from './subscriptions.ts'
+import { createSubscriptionsGateway, workflowSettings } from './subscriptions-gateway.ts'
 
 export interface HttpServer {
   url: string

@@ -8,7 +8,7 @@ import type { Logger } from '../config/logger.ts'
 import { createActivities } from '../activities/index.ts'
 import { createVendorHooks, type VendorHooks } from '../activities/hooks/index.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
-import { createSubscriptionsGateway, workflowSettings } from '../server/subscriptions.ts'
+import { createSubscriptionsGateway, workflowSettings } from '../server/subscriptions-gateway.ts'
 import { connectWorker, type TemporalSettings } from '../temporal/connection.ts'
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker'
 import {

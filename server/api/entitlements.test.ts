@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ListFilter } from '../subscriptions.ts'
+import type { ListFilter } from '../subscriptions-gateway.ts'
 import { auth, fakeGateway, summary, TENANT, testApi } from '../../test/support/api-fakes.ts'
 
 const OTHER = '11111111-0000-4000-8000-000000000002'

@@ -9,7 +9,7 @@
  * @module
  */
 import { z } from '@hono/zod-openapi'
-import type { SubscriptionsGateway, SubscriptionSummary } from '../subscriptions.ts'
+import type { SubscriptionsGateway, SubscriptionSummary } from '../subscriptions-gateway.ts'
 import { apiApp, errorResponses, jsonResponse, securedRoute, type RouteDeps } from './route.ts'
 import { SUBSCRIPTION_ID_EXAMPLE, TENANT_ID_EXAMPLE } from './schemas.ts'
 import type { IncludedRemaining } from '../../metering/read.ts'

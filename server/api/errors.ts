@@ -22,7 +22,7 @@ import type { Context, ErrorHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from '../../config/logger.ts'
-import { InvalidPageTokenError, RequestRefusedError, SubscriptionClosedError } from '../subscriptions.ts'
+import { InvalidPageTokenError, RequestRefusedError, SubscriptionClosedError } from '../subscriptions-gateway.ts'
 
 /** gRPC status codes (from @grpc/grpc-js, which is not a direct dependency). */
 const GRPC = { INVALID_ARGUMENT: 3, NOT_FOUND: 5 } as const

@@ -2,7 +2,7 @@ import { ServiceError } from '@temporalio/client'
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../../config/logger.ts'
 import { emptyReport, withPage, type ReconciliationReport } from '../../workflows/reconciliation.ts'
-import type { ReconciliationRun, ReconciliationsGateway } from '../reconciliations.ts'
+import type { ReconciliationRun, ReconciliationsGateway } from '../reconciliations-gateway.ts'
 import { api, type ApiGateway } from './index.ts'
 
 const API_KEY = 'test-admin-api-key-0123456789'

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from '@hono/zod-openapi'
-import type { ReconciliationsGateway } from '../reconciliations.ts'
+import type { ReconciliationsGateway } from '../reconciliations-gateway.ts'
 import {
   COMPARED_FIELDS,
   RECONCILIATION_ID,

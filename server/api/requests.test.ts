@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client'
 import { describe, expect, it } from 'vitest'
-import { RequestRefusedError, SubscriptionClosedError } from '../subscriptions.ts'
+import { RequestRefusedError, SubscriptionClosedError } from '../subscriptions-gateway.ts'
 import type { ApiGateway } from './index.ts'
 import { auth, fakeGateway, result, SUB_ID, testApi, view } from '../../test/support/api-fakes.ts'
 

@@ -1,6 +1,6 @@
 import { ServiceError } from '@temporalio/client'
 import { describe, expect, it } from 'vitest'
-import { InvalidPageTokenError, visibilityQuery } from '../subscriptions.ts'
+import { InvalidPageTokenError, visibilityQuery } from '../subscriptions-gateway.ts'
 import { auth, decision, fakeGateway, SUB_ID, summary, TENANT, testApi, view } from '../../test/support/api-fakes.ts'
 
 const unavailable = () =>

@@ -9,7 +9,7 @@
  * @module
  */
 import { z } from '@hono/zod-openapi'
-import { visibilityQuery, type SubscriptionsGateway } from '../subscriptions.ts'
+import { visibilityQuery, type SubscriptionsGateway } from '../subscriptions-gateway.ts'
 import { notFound } from './errors.ts'
 import { apiApp, errorResponses, jsonResponse, securedRoute, type RouteDeps } from './route.ts'
 import { statusSchema, subscriptionDetailSchema, summarySchema, SUBSCRIPTION_ID_EXAMPLE } from './schemas.ts'

@@ -16,7 +16,7 @@ import {
   resolvedPurchase,
   viewOf,
 } from '../../test/support/landing-fakes.ts'
-import { SubscriptionClosedError } from '../subscriptions.ts'
+import { SubscriptionClosedError } from '../subscriptions-gateway.ts'
 import { MAX_FORM_BYTES } from './purchase.ts'
 
 let { marketplace, gateway, app } = landingUnderTest()

@@ -6,7 +6,7 @@
 import type { Context } from 'hono'
 import type { Logger } from '../../config/logger.ts'
 import type { MarketplaceClient } from '../../marketplace/client/index.ts'
-import type { SubscriptionsGateway } from '../subscriptions.ts'
+import type { SubscriptionsGateway } from '../subscriptions-gateway.ts'
 import { send } from './layout.ts'
 import { createOidc, type Oidc, type OidcSettings } from './oidc.ts'
 import { noticePage, type Notice } from './pages.ts'

@@ -21,7 +21,7 @@ import type { Logger } from '../../config/logger.ts'
 import { isMarketplaceError, type MarketplaceClient } from '../../marketplace/client/index.ts'
 import { recordWebhook } from '../../observability/metrics.ts'
 import { webhookPayloadSchema, type Operation, type WebhookPayload } from '../../marketplace/schemas.ts'
-import { SubscriptionClosedError, type SubscriptionsGateway } from '../subscriptions.ts'
+import { SubscriptionClosedError, type SubscriptionsGateway } from '../subscriptions-gateway.ts'
 import { toMarketplaceEvent } from './to-event.ts'
 import { WebhookAuthError, type WebhookVerifier } from './verify.ts'
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { SubscriptionView } from '../../machines/subscription/index.ts'
-import { createReconciliationsGateway } from '../../server/reconciliations.ts'
+import { createReconciliationsGateway } from '../../server/reconciliations-gateway.ts'
 import {
   RECONCILIATION_ID,
   reconciliationWorkflow,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { SubscriptionView } from '../../machines/subscription/index.ts'
-import type { SubscriptionSummary } from '../../server/subscriptions.ts'
+import type { SubscriptionSummary } from '../../server/subscriptions-gateway.ts'
 import { eventually, startHarness, type Harness } from '../support/harness.ts'
 import { confirmPurchase } from '../support/landing.ts'
 

@@ -5,7 +5,7 @@
 import { silentLogger } from '../../config/logger.ts'
 import type { Decision, SubscriptionView } from '../../machines/subscription/index.ts'
 import type { VendorRequestResult } from '../../workflows/subscription.ts'
-import type { SubscriptionSummary } from '../../server/subscriptions.ts'
+import type { SubscriptionSummary } from '../../server/subscriptions-gateway.ts'
 import { api, type ApiDeps, type ApiGateway } from '../../server/api/index.ts'
 
 export const API_KEY = 'test-admin-api-key-0123456789'

@@ -16,7 +16,9 @@ function guardText(guard: Guard): string {
   if (typeof guard === 'string') return guard
   if (typeof guard === 'object')
     return guard.params ? `${guard.type}(${Object.values(guard.params).join(', ')})` : guard.type
-  const parts = ((guard as { guards?: Guard[] }).guards ?? []).map(guardText)
+  const inner = (guard as { guards?: Guard[] }).guards ?? []
+  // A composite inside another is bracketed, so `(a | b) & c` cannot be read as `a | (b & c)`.
+  const parts = inner.map((g) => (typeof g === 'function' && g.name !== 'not' ? `(${guardText(g)})` : guardText(g)))
   if (guard.name === 'not') return `!${parts[0]}`
   return parts.join(guard.name === 'or' ? ' | ' : ' & ')
 }

@@ -27,7 +27,7 @@
  * of steps, and keep the old name in `stepOf` until saved queries have moved.
  * @module
  */
-import { and, assign, not, setup } from 'xstate'
+import { and, assign, not, or, setup } from 'xstate'
 import {
   finishRequest,
   isEffective,
@@ -45,6 +45,7 @@ import {
   applyChange,
   applyChangeParams,
   changeFromEvent,
+  decideChangeParams,
   isChangeToDecide,
   isConfirmedChange,
   isStaleConfirmedChange,
@@ -54,6 +55,7 @@ import {
   pendingChangeOf,
   requestRefusal,
   requestedChange,
+  resyncParams,
   type ActionParams,
 } from './transitions.ts'
 
@@ -76,6 +78,28 @@ const observed = (event: SubscriptionEvent) => (event.type === 'status.observed'
 const isOpen = (event: SubscriptionEvent) => statusOf(event) === 'InProgress' || statusOf(event) === 'NotStarted'
 
 type Origin = { from: VendorRequest['from'] }
+
+/**
+ * A customer's ChangePlan or ChangeQuantity: the same rules for both (one kind of change at Microsoft), so
+ * written once and used by both events at the root of the machine.
+ */
+const customerChange = [
+  { guard: 'changeToDecide', actions: ['startChange', { type: 'decideChange', params: decideChangeParams }] },
+  // Microsoft already settled the open change (its window passed): its word stands.
+  {
+    guard: and(['finalForPendingChange', 'succeeded']),
+    actions: [{ type: 'applyChange', params: applyChangeParams.pending }, 'takePendingChange'],
+  },
+  { guard: 'finalForPendingChange', actions: 'dropPendingChange' },
+  // Completed at Microsoft before it reached here (a late webhook), or older than the change applied last
+  // (delivered out of order, it must not overwrite it): read what Microsoft has now, which costs one call
+  // and settles any doubt.
+  {
+    guard: and([or(['confirmedChange', 'staleConfirmedChange']), 'converging']),
+    actions: ['rememberOperation', { type: 'resync', params: resyncParams }],
+  },
+  { guard: or(['staleConfirmedChange', 'ineffective']), actions: 'rememberOperation' },
+] as const
 
 export const subscriptionMachine = setup({
   types: {
@@ -283,88 +307,8 @@ export const subscriptionMachine = setup({
     ],
     'buyer.confirmed': { actions: 'rememberBuyer' },
     // A customer's change is decided and answered inside Microsoft's window whatever the lifecycle does.
-    ChangePlan: [
-      {
-        guard: 'changeToDecide',
-        actions: [
-          'startChange',
-          {
-            type: 'decideChange',
-            params: ({ context }) => ({ subscription: context.subscription, change: context.change! }),
-          },
-        ],
-      },
-      // Microsoft already settled the open change (its window passed): its word stands.
-      {
-        guard: and(['finalForPendingChange', 'succeeded']),
-        actions: [{ type: 'applyChange', params: applyChangeParams.pending }, 'takePendingChange'],
-      },
-      { guard: 'finalForPendingChange', actions: 'dropPendingChange' },
-      // Completed at Microsoft before it reached here (late webhook): read what Microsoft has now.
-      {
-        guard: and(['confirmedChange', 'converging']),
-        actions: [
-          'rememberOperation',
-          {
-            type: 'resync',
-            params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'ChangePlan' }),
-          },
-        ],
-      },
-      // Older than the change applied last: delivered out of order, it must not overwrite it; Microsoft's
-      // view is read all the same, which costs one call and settles any doubt.
-      {
-        guard: and(['staleConfirmedChange', 'converging']),
-        actions: [
-          'rememberOperation',
-          {
-            type: 'resync',
-            params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'ChangePlan' }),
-          },
-        ],
-      },
-      { guard: 'staleConfirmedChange', actions: 'rememberOperation' },
-      { guard: 'ineffective', actions: 'rememberOperation' },
-    ],
-    ChangeQuantity: [
-      {
-        guard: 'changeToDecide',
-        actions: [
-          'startChange',
-          {
-            type: 'decideChange',
-            params: ({ context }) => ({ subscription: context.subscription, change: context.change! }),
-          },
-        ],
-      },
-      {
-        guard: and(['finalForPendingChange', 'succeeded']),
-        actions: [{ type: 'applyChange', params: applyChangeParams.pending }, 'takePendingChange'],
-      },
-      { guard: 'finalForPendingChange', actions: 'dropPendingChange' },
-      {
-        guard: and(['confirmedChange', 'converging']),
-        actions: [
-          'rememberOperation',
-          {
-            type: 'resync',
-            params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'ChangeQuantity' }),
-          },
-        ],
-      },
-      {
-        guard: and(['staleConfirmedChange', 'converging']),
-        actions: [
-          'rememberOperation',
-          {
-            type: 'resync',
-            params: ({ context }) => ({ subscriptionId: context.subscription.id, reason: 'ChangeQuantity' }),
-          },
-        ],
-      },
-      { guard: 'staleConfirmedChange', actions: 'rememberOperation' },
-      { guard: 'ineffective', actions: 'rememberOperation' },
-    ],
+    ChangePlan: customerChange,
+    ChangeQuantity: customerChange,
     'change.decided': {
       guard: 'forPendingChange',
       actions: [

@@ -86,6 +86,18 @@ export const applyChangeParams = {
   requested: ({ context, event }: Args) => applyChange(context, requestedChange(context, event)).params,
 }
 
+/** Read Microsoft's view now, because of this event (a webhook's action is its type). */
+export const resyncParams = ({ context, event }: Args): ActionParams['resync'] => ({
+  subscriptionId: context.subscription.id,
+  reason: event.type,
+})
+
+/** The open customer change, with the facts it is decided against. */
+export const decideChangeParams = ({ context }: Args): ActionParams['decideChange'] => ({
+  subscription: context.subscription,
+  change: context.change!,
+})
+
 /** The plan or seats an event asks for: from a ChangePlan/ChangeQuantity, or what Microsoft reports now. */
 export function changeFromEvent(event: SubscriptionEvent): Change {
   switch (event.type) {

@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
-import { durationSchema } from '../metering/duration.ts'
+import { durationSchema, parseDuration } from '../metering/duration.ts'
 
 export const MICROSOFT_MARKETPLACE_API = 'https://marketplaceapi.microsoft.com/api'
 /** The catalogue of metered dimensions of the emulator's demo offers. */
@@ -21,11 +21,7 @@ const csv = z
   .pipe(z.array(z.string().min(1)))
 const port = z.coerce.number().int().min(0).max(65535)
 const ms = z.coerce.number().int().positive()
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
-const DURATION = /^\d+[smhd]$/
-const toMs = (s: string) => Number(s.slice(0, -1)) * UNIT_MS[s.at(-1) as keyof typeof UNIT_MS]
-/** A duration written like `30s`, `30m`, `2h` or `7d`, in milliseconds. */
-const duration = z.string().regex(DURATION, 'must be a duration like 30m, 2h or 7d').transform(toMs)
+const DAY_MS = 86_400_000
 
 const schema = z
   .object({
@@ -77,12 +73,12 @@ const schema = z
     /** How often the Schedule `saas-reconciliation` compares every subscription with Microsoft's; `off` pauses it. */
     RECONCILE_INTERVAL: z
       .string()
-      .refine((s) => s === 'off' || DURATION.test(s), 'must be "off" or a duration like 30m or 2h')
+      .refine((s) => s === 'off' || parseDuration(s) !== undefined, 'must be "off" or a duration like 30m or 2h')
       .default('1h')
-      .transform((s) => (s === 'off' ? undefined : toMs(s)))
+      .transform((s) => (s === 'off' ? undefined : parseDuration(s)))
       .refine((ms) => ms === undefined || ms >= 60_000, 'must be at least 1m'),
     /** A purchase nobody has configured (PendingFulfillmentStart) for this long is reported loudly. */
-    RECONCILE_ACTIVATION_DEADLINE: duration.default(7 * UNIT_MS.d),
+    RECONCILE_ACTIVATION_DEADLINE: durationSchema.default(7 * DAY_MS),
     /** `all`: List Operations for every active subscription; `drifted`: only for those that differ or are new. */
     RECONCILE_OPERATIONS: z.enum(['all', 'drifted']).default('all'),
 

@@ -28,6 +28,17 @@ describe('RECONCILE_INTERVAL', () => {
   })
 })
 
+describe('RECONCILE_ACTIVATION_DEADLINE', () => {
+  it('is a week by default, written like the other durations (metering/duration.ts)', () => {
+    expect(reconciliationOf({}).activationDeadlineMs).toBe(7 * 86_400_000)
+    expect(reconciliationOf({ RECONCILE_ACTIVATION_DEADLINE: '2d' }).activationDeadlineMs).toBe(2 * 86_400_000)
+    expect(reconciliationOf({ RECONCILE_ACTIVATION_DEADLINE: '36h' }).activationDeadlineMs).toBe(36 * 3_600_000)
+    expect(() => reconciliationOf({ RECONCILE_ACTIVATION_DEADLINE: 'a week' })).toThrow(
+      /RECONCILE_ACTIVATION_DEADLINE: must be a whole number and a unit/,
+    )
+  })
+})
+
 describe('reconciliationSchedule', () => {
   it('runs every interval, skips overlapping runs and catches up one missed interval', () => {
     const schedule = reconciliationSchedule('queue', reconciliationOf({ RECONCILE_INTERVAL: '30m' }))

@@ -14,7 +14,7 @@ import type { KnownOperationAction } from '../../marketplace/schemas.ts'
 import type { CoreContext } from './context.ts'
 import { conflict } from './errors.ts'
 import type { Change } from './rules.ts'
-import { findPlan } from './state.ts'
+import { findPlan, type State } from './state.ts'
 import { renewTerm, startTerm } from './term.ts'
 import type { Operation, OperationSource, Subscription } from './types.ts'
 
@@ -33,6 +33,25 @@ export type Operations = ReturnType<typeof createOperations>
 export function createOperations(ctx: CoreContext) {
   const { state, clock, timers } = ctx
 
+  // Each subscription's operations, so List Operations and the one-at-a-time check read one subscription's
+  // rather than every operation (a reconciliation of 10k subscriptions was quadratic). Rebuilt whenever
+  // `state.operations` is another object (a reset, a loaded state file).
+  let indexed: State['operations'] | undefined
+  let bySubscription = new Map<string, Operation[]>()
+  function index(operation: Operation) {
+    const list = bySubscription.get(operation.subscriptionId)
+    if (list) list.push(operation)
+    else bySubscription.set(operation.subscriptionId, [operation])
+  }
+  function operationsOf(subscriptionId: string): Operation[] {
+    if (indexed !== state.operations) {
+      indexed = state.operations
+      bySubscription = new Map()
+      Object.values(state.operations).forEach(index)
+    }
+    return bySubscription.get(subscriptionId) ?? []
+  }
+
   function create(subscription: Subscription, action: KnownOperationAction, source: OperationSource, change?: Change) {
     const operation: Operation = {
       id: randomUUID(),
@@ -49,6 +68,7 @@ export function createOperations(ctx: CoreContext) {
     }
     if (operation.quantity === undefined) delete operation.quantity
     state.operations[operation.id] = operation
+    if (indexed === state.operations) index(operation)
     return operation
   }
 
@@ -109,8 +129,7 @@ export function createOperations(ctx: CoreContext) {
     })
   }
 
-  const pending = (subscriptionId: string) =>
-    Object.values(state.operations).find((o) => o.subscriptionId === subscriptionId && isPending(o))
+  const pending = (subscriptionId: string) => operationsOf(subscriptionId).find(isPending)
 
   return {
     pending,
@@ -122,8 +141,7 @@ export function createOperations(ctx: CoreContext) {
       }
     },
 
-    list: (subscriptionId: string) =>
-      Object.values(state.operations).filter((o) => o.subscriptionId === subscriptionId),
+    list: (subscriptionId: string) => [...operationsOf(subscriptionId)],
 
     /** A PATCH or DELETE of the publisher: completes on its own after `operationDelayMs`. */
     startForPublisher(

@@ -18,19 +18,6 @@ export const SUBSCRIPTION_STATUSES = [
 ] as const
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number]
 
-/** Operation `action` values known today; the parsers accept any other string too. */
-export const OPERATION_ACTIONS = [
-  'Subscribe',
-  'ChangePlan',
-  'ChangeQuantity',
-  'Suspend',
-  'Reinstate',
-  'Renew',
-  'Unsubscribe',
-  'Transfer',
-] as const
-export type KnownOperationAction = (typeof OPERATION_ACTIONS)[number]
-
 export const OPERATION_STATUSES = ['NotStarted', 'InProgress', 'Succeeded', 'Failed', 'Conflict'] as const
 export type OperationStatus = (typeof OPERATION_STATUSES)[number]
 export const TERMINAL_OPERATION_STATUSES: readonly OperationStatus[] = ['Succeeded', 'Failed', 'Conflict']
@@ -75,6 +62,12 @@ export const aadIdentifierSchema = z.looseObject({
 })
 export type AadIdentifier = z.output<typeof aadIdentifierSchema>
 
+/** A boolean Microsoft may leave out or send as null, which means false. */
+const flag = z
+  .boolean()
+  .nullish()
+  .transform((v) => v ?? false)
+
 export const termSchema = z.looseObject({
   /** Open: Microsoft added P2Y/P3Y in 2022 and P4Y/P5Y in 2025. */
   termUnit: optionalString,
@@ -96,14 +89,8 @@ export const subscriptionSchema = z.looseObject({
   quantity: quantitySchema,
   term: absent(termSchema),
   autoRenew: absent(z.boolean()),
-  isTest: z
-    .boolean()
-    .nullish()
-    .transform((v) => v ?? false),
-  isFreeTrial: z
-    .boolean()
-    .nullish()
-    .transform((v) => v ?? false),
+  isTest: flag,
+  isFreeTrial: flag,
   allowedCustomerOperations: absent(z.array(z.string())),
   sandboxType: optionalString,
   sessionMode: optionalString,

@@ -9,7 +9,7 @@
  * Alert rules on all of them: `observability/alerts.yml`.
  * @module
  */
-import { OPERATION_ACTIONS } from '../marketplace/schemas.ts'
+import { OPERATION_ACTIONS } from '../marketplace/actions.ts'
 import { Counter, Gauge, Histogram, register } from 'prom-client'
 
 export { register as registry }

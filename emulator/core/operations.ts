@@ -10,7 +10,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import type { KnownOperationAction } from '../../marketplace/actions.ts'
+import type { KnownOperationAction } from '../../marketplace/schemas.ts'
 import type { CoreContext } from './context.ts'
 import { conflict } from './errors.ts'
 import type { Change } from './rules.ts'
@@ -28,28 +28,31 @@ export const isPending = (operation: Operation) =>
 export const awaitsAnswer = (operation: Operation) =>
   isPending(operation) && operation.operationRequestSource === 'Azure' && ANSWERED.includes(operation.action)
 
+// Each subscription's operations, so List Operations and the one-at-a-time check read one subscription's
+// rather than every operation (a reconciliation of 10k subscriptions was quadratic). Kept per
+// `state.operations` object, shared by every createOperations of one state (the customer's unannounced
+// ones too), and built afresh for another object (a reset, a loaded state file).
+const INDEXES = new WeakMap<State['operations'], Map<string, Operation[]>>()
+
+function indexOperation(index: Map<string, Operation[]>, operation: Operation) {
+  const list = index.get(operation.subscriptionId)
+  if (list) list.push(operation)
+  else index.set(operation.subscriptionId, [operation])
+}
+
 export type Operations = ReturnType<typeof createOperations>
 
 export function createOperations(ctx: CoreContext) {
   const { state, clock, timers } = ctx
 
-  // Each subscription's operations, so List Operations and the one-at-a-time check read one subscription's
-  // rather than every operation (a reconciliation of 10k subscriptions was quadratic). Rebuilt whenever
-  // `state.operations` is another object (a reset, a loaded state file).
-  let indexed: State['operations'] | undefined
-  let bySubscription = new Map<string, Operation[]>()
-  function index(operation: Operation) {
-    const list = bySubscription.get(operation.subscriptionId)
-    if (list) list.push(operation)
-    else bySubscription.set(operation.subscriptionId, [operation])
-  }
   function operationsOf(subscriptionId: string): Operation[] {
-    if (indexed !== state.operations) {
-      indexed = state.operations
-      bySubscription = new Map()
-      Object.values(state.operations).forEach(index)
+    let index = INDEXES.get(state.operations)
+    if (!index) {
+      index = new Map()
+      for (const operation of Object.values(state.operations)) indexOperation(index, operation)
+      INDEXES.set(state.operations, index)
     }
-    return bySubscription.get(subscriptionId) ?? []
+    return index.get(subscriptionId) ?? []
   }
 
   function create(subscription: Subscription, action: KnownOperationAction, source: OperationSource, change?: Change) {
@@ -68,7 +71,8 @@ export function createOperations(ctx: CoreContext) {
     }
     if (operation.quantity === undefined) delete operation.quantity
     state.operations[operation.id] = operation
-    if (indexed === state.operations) index(operation)
+    const index = INDEXES.get(state.operations)
+    if (index) indexOperation(index, operation)
     return operation
   }
 

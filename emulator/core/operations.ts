@@ -10,7 +10,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import type { KnownOperationAction } from '../../marketplace/schemas.ts'
+import type { KnownOperationAction } from '../../marketplace/actions.ts'
 import type { CoreContext } from './context.ts'
 import { conflict } from './errors.ts'
 import type { Change } from './rules.ts'

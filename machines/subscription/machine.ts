@@ -101,6 +101,35 @@ const customerChange = [
   { guard: or(['staleConfirmedChange', 'ineffective']), actions: 'rememberOperation' },
 ] as const
 
+/** A cancellation Microsoft refused, or that could not be sent: back to the state it was asked from. */
+const cancellationRefused = [
+  {
+    guard: and(['forRequest', { type: 'requestFrom', params: { from: 'awaitingBuyer' as const } }]),
+    target: 'awaitingBuyer',
+    actions: 'failRequest',
+  },
+  {
+    guard: and(['forRequest', { type: 'requestFrom', params: { from: 'provisioningFailed' as const } }]),
+    target: 'provisioningFailed',
+    actions: 'failRequest',
+  },
+  {
+    guard: and(['forRequest', { type: 'requestFrom', params: { from: 'activationFailed' as const } }]),
+    target: 'activationFailed',
+    actions: 'failRequest',
+  },
+  {
+    guard: and(['forRequest', { type: 'requestFrom', params: { from: 'subscribed' as const } }]),
+    target: 'subscribed',
+    actions: 'failRequest',
+  },
+  {
+    guard: and(['forRequest', { type: 'requestFrom', params: { from: 'suspended' as const } }]),
+    target: 'suspended',
+    actions: 'failRequest',
+  },
+] as const
+
 export const subscriptionMachine = setup({
   types: {
     context: {} as SubscriptionContext,
@@ -664,59 +693,9 @@ export const subscriptionMachine = setup({
       on: {
         'operation.settled': [
           { guard: and(['forRequest', 'succeeded']), target: 'unsubscribed', actions: 'completeRequest' },
-          {
-            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'awaitingBuyer' as const } }]),
-            target: 'awaitingBuyer',
-            actions: 'failRequest',
-          },
-          {
-            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'provisioningFailed' as const } }]),
-            target: 'provisioningFailed',
-            actions: 'failRequest',
-          },
-          {
-            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'activationFailed' as const } }]),
-            target: 'activationFailed',
-            actions: 'failRequest',
-          },
-          {
-            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'subscribed' as const } }]),
-            target: 'subscribed',
-            actions: 'failRequest',
-          },
-          {
-            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'suspended' as const } }]),
-            target: 'suspended',
-            actions: 'failRequest',
-          },
+          ...cancellationRefused,
         ],
-        'vendor.requestFailed': [
-          {
-            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'awaitingBuyer' as const } }]),
-            target: 'awaitingBuyer',
-            actions: 'failRequest',
-          },
-          {
-            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'provisioningFailed' as const } }]),
-            target: 'provisioningFailed',
-            actions: 'failRequest',
-          },
-          {
-            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'activationFailed' as const } }]),
-            target: 'activationFailed',
-            actions: 'failRequest',
-          },
-          {
-            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'subscribed' as const } }]),
-            target: 'subscribed',
-            actions: 'failRequest',
-          },
-          {
-            guard: and(['forRequest', { type: 'requestFrom', params: { from: 'suspended' as const } }]),
-            target: 'suspended',
-            actions: 'failRequest',
-          },
-        ],
+        'vendor.requestFailed': cancellationRefused,
         Unsubscribe: { guard: 'effective', target: 'unsubscribed', actions: ['completeRequest', 'takeFinalPlan'] },
       },
     },

@@ -1,13 +1,13 @@
 /**
  * Reconciliation's I/O: one page of List Subscriptions, and the check of a page against the service.
  *
- * A page is compared cheaply first: one visibility query returns the search attributes (status, plan,
- * seats, term end) of every subscription on it. Only a subscription that differs is looked at closely:
+ * A batch of pages is compared cheaply first: one visibility query per page returns the search attributes
+ * (status, plan, seats, term end) of every subscription on it. Only a subscription that differs is looked at closely:
  * Microsoft's view read again (Get Subscription) and the workflow's own (its `state` query), since the
  * list and visibility may both be a moment old; if they still differ, its workflow is told Microsoft's
  * view (`statusObserved`) and converges through the vendor hooks. Operations Microsoft still waits on
  * (List Operations) that the workflow never received are delivered to it as if their webhook had come.
- * Every repair and signal is idempotent, so a page retried, a run repeated or a webhook arriving at the
+ * Every repair and signal is idempotent, so a batch retried, a run repeated or a webhook arriving at the
  * same time changes nothing more.
  * @module
  */
@@ -48,9 +48,16 @@ export interface ReconciliationDeps {
   /** Temporal: visibility and describe. */
   client: Client
   logger: Logger
-  /** Subscriptions of one page looked at in parallel (List Operations, repairs). */
+  /** Subscriptions of one batch looked at in parallel (List Operations, repairs). */
   concurrency?: number
 }
+
+/** Subscriptions per visibility query: Microsoft's page. */
+const VISIBILITY_CHUNK = 100
+/** Visibility queries of one batch at the same time. */
+const VISIBILITY_CONCURRENCY = 4
+/** A batch's progress is recorded at most this often (it names up to every subscription of the batch). */
+const HEARTBEAT_EVERY_MS = 1_000
 
 /** The service's view of a subscription, as its search attributes show it. */
 export interface ServiceView {
@@ -74,18 +81,27 @@ interface PageProgress {
 
 export function reconciliationActivities(deps: ReconciliationDeps) {
   const { marketplace, subscriptions, client, logger } = deps
-  const concurrency = deps.concurrency ?? 16
+  const concurrency = deps.concurrency ?? 32
   const ctx = () => ({ signal: cancellationSignal() })
 
-  /** One visibility query for the whole page: the current run of every subscription workflow it names. */
+  /** One visibility query per page of ids: the current run of every subscription workflow they name. */
   async function serviceViews(ids: string[]): Promise<Map<string, ServiceView>> {
-    const idList = ids.map((id) => JSON.stringify(id)).join(', ')
-    const query = `${visibilityQuery({})} AND ${SubscriptionIdKey.name} IN (${idList})`
     const views = new Map<string, ServiceView>()
-    for await (const execution of client.workflow.list({ query, pageSize: ids.length })) {
-      const id = execution.typedSearchAttributes.get(SubscriptionIdKey)
-      if (id) views.set(id, serviceViewOf(execution))
-    }
+    const chunks = Array.from({ length: Math.ceil(ids.length / VISIBILITY_CHUNK) }, (_, n) =>
+      ids.slice(n * VISIBILITY_CHUNK, (n + 1) * VISIBILITY_CHUNK),
+    )
+    await pMap(
+      chunks,
+      async (chunk) => {
+        const idList = chunk.map((id) => JSON.stringify(id)).join(', ')
+        const query = `${visibilityQuery({})} AND ${SubscriptionIdKey.name} IN (${idList})`
+        for await (const execution of client.workflow.list({ query, pageSize: chunk.length })) {
+          const id = execution.typedSearchAttributes.get(SubscriptionIdKey)
+          if (id) views.set(id, serviceViewOf(execution))
+        }
+      },
+      { concurrency: VISIBILITY_CONCURRENCY },
+    )
     return views
   }
 
@@ -219,11 +235,22 @@ export function reconciliationActivities(deps: ReconciliationDeps) {
   }
 
   return {
-    /** One page of List Subscriptions (`nextLink` as Microsoft gave it; the first page when absent). */
-    async listSubscriptionsPage(nextLink?: string): Promise<ListedPage> {
+    /**
+     * Up to `maxPages` pages of List Subscriptions, from `nextLink` as Microsoft gave it (the first page when
+     * absent), as one batch. A page that fails fails the batch: Temporal retries it from `nextLink`.
+     */
+    async listSubscriptionsPage(nextLink?: string, maxPages = 1): Promise<ListedPage> {
       return translatingFailures(async () => {
-        const page = await marketplace.listSubscriptionsPage(nextLink, ctx())
-        return { subscriptions: page.subscriptions.map(listedOf), nextLink: page.nextLink }
+        const subscriptions: ListedSubscription[] = []
+        let link = nextLink
+        let pages = 0
+        do {
+          const page = await marketplace.listSubscriptionsPage(link, ctx())
+          subscriptions.push(...page.subscriptions.map(listedOf))
+          link = page.nextLink
+          pages++
+        } while (link && pages < maxPages)
+        return { subscriptions, nextLink: link, pages }
       })
     },
 
@@ -234,6 +261,11 @@ export function reconciliationActivities(deps: ReconciliationDeps) {
       const findings = [...progress.findings]
       const listed = input.subscriptions
       const todo = listed.filter((s) => !done.has(s.id))
+      let heartbeatAt = 0
+      const record = () => {
+        heartbeatAt = Date.now()
+        heartbeat({ done: [...done], findings } satisfies PageProgress)
+      }
       return translatingFailures(async () => {
         const known = todo.length > 0 ? await serviceViews(todo.map((s) => s.id)) : new Map<string, ServiceView>()
         try {
@@ -244,12 +276,14 @@ export function reconciliationActivities(deps: ReconciliationDeps) {
               found.forEach(log)
               findings.push(...found)
               done.add(s.id)
-              heartbeat({ done: [...done], findings } satisfies PageProgress)
+              if (Date.now() - heartbeatAt >= HEARTBEAT_EVERY_MS) record()
             },
             // Every subscription is tried; those that failed are tried again by the activity's retry.
             { concurrency, signal: cancellationSignal(), stopOnError: false },
           )
         } catch (err) {
+          // The failed attempt reports all it did, so the retry looks only at what failed.
+          record()
           throw err instanceof AggregateError ? (err.errors[0] as unknown) : err
         }
         const withFindings = new Set(findings.map((f) => f.subscriptionId))

@@ -4,10 +4,12 @@
  * view (activities/reconciliation.ts): what differs is repaired through the subscription's workflow, as
  * if the webhook had come, or reported. Started by the Schedule `saas-reconciliation` or by the API.
  *
- * Pages are listed one after the other (each names the next) and checked in a sliding window of
- * `pageConcurrency` at once; the run continues as new every `pagesPerRun` pages, carrying the report, so
- * 100k subscriptions never overflow one history. The report is the workflow's result, and the `progress`
- * query answers it while the run goes on.
+ * Pages are listed one after the other (each names the next), `pagesPerBatch` of them by one activity,
+ * and each batch is checked by one activity, in a sliding window of `pageConcurrency` batches at once; the
+ * run continues as new after `pagesPerRun` pages, carrying the report, so 100k subscriptions never
+ * overflow one history. Batches keep the workflow tasks and activity round trips per subscription few:
+ * a run where all is in sync is then mostly the calls to Microsoft. The report is the workflow's result,
+ * and the `progress` query answers it while the run goes on.
  * @module
  */
 import * as wf from '@temporalio/workflow'
@@ -28,15 +30,36 @@ export interface ReconciliationSettings {
    * a customer change is outstanding for Microsoft's 10 seconds at most, and shows as drift afterwards).
    */
   operations: 'all' | 'drifted'
-  /** Pages checked at the same time. */
+  /** Pages of List Subscriptions listed by one activity and checked by another, as one batch. */
+  pagesPerBatch: number
+  /** Batches checked at the same time. */
   pageConcurrency: number
   /** Pages per run before continuing as new (sooner if Temporal suggests it). */
   pagesPerRun: number
 }
 
+/**
+ * Batches of 10 pages (1,000 subscriptions with Microsoft's pages of 100): one listing activity, one
+ * check and two workflow tasks per 1,000. Two batches at once, each checking 32 subscriptions at a time,
+ * keep at most 64 calls at Microsoft, as four single pages of 16 did before. A run carries 5 batches'
+ * subscriptions (under 2 MB of history) before it continues as new.
+ */
 export const DEFAULT_RECONCILIATION_SETTINGS: ReconciliationSettings = {
   activationDeadlineMs: 7 * DAY_MS,
   operations: 'all',
+  pagesPerBatch: 10,
+  pageConcurrency: 2,
+  pagesPerRun: 50,
+}
+
+/**
+ * Runs started before batches replay with the settings they ran with (one page per batch, four at once,
+ * 25 per run): the window decides when each activity is scheduled, so it must not change under them.
+ */
+const BATCHES_PATCH = 'reconciliation-batches'
+const SETTINGS_BEFORE_BATCHES: ReconciliationSettings = {
+  ...DEFAULT_RECONCILIATION_SETTINGS,
+  pagesPerBatch: 1,
   pageConcurrency: 4,
   pagesPerRun: 25,
 }
@@ -59,10 +82,13 @@ export interface ListedSubscription {
   created?: string
 }
 
+/** One batch: the subscriptions of one or more pages of List Subscriptions. */
 export interface ListedPage {
   subscriptions: ListedSubscription[]
   /** Absent on the last page. */
   nextLink?: string
+  /** Pages of List Subscriptions it holds; absent in runs from before batches, which listed one. */
+  pages?: number
 }
 
 /** Repairs: the service now does what Microsoft says. */
@@ -123,7 +149,10 @@ export interface ReconciliationReport {
   reports: Finding[]
   /** Findings counted but not listed, past the first `MAX_LISTED_FINDINGS`. */
   unlisted: number
-  /** Pages whose check still failed after its retries: their subscriptions are not counted as checked. */
+  /**
+   * Batches whose check still failed after its retries, by their first page: their subscriptions are not
+   * counted as checked.
+   */
   failedPages: { page: number; error: string }[]
   /** Why the run ended before the last page (List Subscriptions kept failing). */
   error?: string
@@ -147,7 +176,8 @@ const { reconcilePage, recordReconciliation } = wf.proxyActivities<Activities>({
 })
 
 export async function reconciliationWorkflow(input: ReconciliationInput): Promise<ReconciliationReport> {
-  const settings = { ...DEFAULT_RECONCILIATION_SETTINGS, ...input.settings }
+  const defaults = wf.patched(BATCHES_PATCH) ? DEFAULT_RECONCILIATION_SETTINGS : SETTINGS_BEFORE_BATCHES
+  const settings = { ...defaults, ...input.settings }
   let report = input.carried?.report ?? emptyReport(wf.workflowInfo().workflowId, input.trigger, now())
   wf.setHandler(progressQuery, () => report)
 
@@ -157,16 +187,18 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
   do {
     let page: ListedPage
     try {
-      page = await listSubscriptionsPage(nextLink)
+      page = await listSubscriptionsPage(nextLink, settings.pagesPerBatch)
     } catch (err) {
       report = { ...report, error: `List Subscriptions failed: ${messageOf(err)}` }
       break
     }
-    report = { ...report, pages: report.pages + 1 }
+    const firstPage = report.pages + 1
+    const pages = page.pages ?? 1
+    report = { ...report, pages: report.pages + pages }
     while (window.size >= settings.pageConcurrency) await Promise.race(window)
-    if (page.subscriptions.length > 0) check(page.subscriptions, report.pages)
+    if (page.subscriptions.length > 0) check(page.subscriptions, firstPage)
     nextLink = page.nextLink
-    pagesThisRun++
+    pagesThisRun += pages
     if (nextLink && (pagesThisRun >= settings.pagesPerRun || wf.workflowInfo().continueAsNewSuggested)) {
       await Promise.all(window)
       return wf.continueAsNew<typeof reconciliationWorkflow>({ ...input, carried: { nextLink, report } })

@@ -1,7 +1,8 @@
 /**
  * More subscriptions than one page of List Subscriptions (the emulator pages by 100): a run reads every page
  * once, checks them in a sliding window, continues as new between pages, and finds each subscription once,
- * wherever its page is. Only the subscriptions that differ cost more than the page's one visibility query.
+ * wherever its page is; batched (several pages per activity, the default) it finds the same. Only the
+ * subscriptions that differ cost more than the page's one visibility query.
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -37,7 +38,7 @@ it(`checks ${PENDING + 6} subscriptions over 3 pages, one run per page, each sub
   const report = await h.temporal.workflow.execute(reconciliationWorkflow, {
     workflowId,
     taskQueue: h.config.taskQueue,
-    args: [{ trigger: 'api', settings: { pagesPerRun: 1, pageConcurrency: 2 } }],
+    args: [{ trigger: 'api', settings: { pagesPerBatch: 1, pagesPerRun: 1, pageConcurrency: 2 } }],
   })
 
   expect(report.pages).toBe(3)
@@ -61,14 +62,18 @@ it(`checks ${PENDING + 6} subscriptions over 3 pages, one run per page, each sub
   expect(known.map((id) => calls('getSubscription', id))).toEqual(before.reads)
   for (const id of lost) expect(calls('getSubscription', id)).toBeGreaterThan(0)
 
-  // With RECONCILE_OPERATIONS=drifted, a subscription in sync costs no call to Microsoft at all.
+  // With RECONCILE_OPERATIONS=drifted, a subscription in sync costs no call to Microsoft at all. The three
+  // pages are one batch here (the default): listed by one activity, each page still read once.
   const operationCalls = known.map((id) => calls('listOperations', id))
+  const listCalls = calls('listSubscriptions')
   const cheap = await h.temporal.workflow.execute(reconciliationWorkflow, {
     workflowId: `${RECONCILIATION_ID}-test-${randomUUID()}`,
     taskQueue: h.config.taskQueue,
     args: [{ trigger: 'api', settings: { operations: 'drifted' } }],
   })
-  expect(cheap.counts.checked).toBe(PENDING + 6)
+  expect(cheap).toMatchObject({ pages: 3, failedPages: [] })
+  expect(calls('listSubscriptions') - listCalls).toBe(3)
+  expect(cheap.counts).toMatchObject({ checked: PENDING + 6, inSync: 6 })
   expect(known.map((id) => calls('listOperations', id))).toEqual(operationCalls)
   expect(known.map((id) => calls('getSubscription', id))).toEqual(before.reads)
 })

@@ -11,6 +11,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import proto from '@temporalio/proto'
 import { resolveTemporalCli } from '../scripts/temporal-cli.mjs'
 import { startDevServer } from '../temporal/dev-server.ts'
 import { adoptMany } from './adopt.ts'
@@ -19,6 +20,8 @@ import { buyFleet, waitFor } from './fleet.ts'
 import { measureIntake, renewals } from './intake.ts'
 import { rssMiB, startService } from './service.ts'
 
+// A CommonJS package: its namespace comes through the default import under plain Node ESM.
+const { EventType } = proto.temporal.api.enums.v1
 const LIVE = Number(process.env.PROFILE_LIVE ?? 1000)
 const dir = mkdtempSync(join(tmpdir(), 'saas-profile-'))
 const profDir = join(import.meta.dirname, 'results', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`)
@@ -58,7 +61,8 @@ try {
   )
   const path = events.slice(from).map((e) => {
     const a = e.activityTaskScheduledEventAttributes
-    return a ? `ActivityTaskScheduled(${a.activityType?.name})` : String(e.eventType)
+    const type = String(EventType[e.eventType ?? 0]).replace(/^EVENT_TYPE_/, '')
+    return a ? `${type}(${a.activityType?.name})` : type
   })
   console.log('change → PATCH path:', path.join(' → '))
 

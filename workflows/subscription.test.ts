@@ -281,7 +281,7 @@ function failingHookUpserts(history: HistoryEvent[]): (string | null)[] {
   })
 }
 
-const operation = (type: 'Suspend' | 'Renew', operationId: string): MarketplaceEvent => ({
+const operation = (type: 'Subscribe' | 'Suspend' | 'Renew' | 'Unsubscribe', operationId: string): MarketplaceEvent => ({
   type,
   operationId,
   status: 'Succeeded',
@@ -505,4 +505,48 @@ describe('continue-as-new', () => {
       { settings: { ...SETTINGS, hookLaneHoldMs: NEVER } },
     )
   }, 120_000)
+})
+
+describe('the end (Unsubscribed)', () => {
+  it('records a webhook taken while the last effects run as ignored, never drops it unrecorded', async () => {
+    const microsoft = { facts: facts() }
+    const deprovisioning = gate()
+    const mocks = mockActivities(microsoft, { deprovision: deprovisioning.wait })
+    await withWorkflow(mocks.activities, async (handle) => {
+      await started(handle)
+      microsoft.facts = facts({ saasSubscriptionStatus: 'Unsubscribed' })
+      await handle.signal(marketplaceEventSignal, operation('Unsubscribe', 'op-1'))
+      await until(() => mocks.of('deprovision').length > 0, 'deprovision')
+      // Notifications arrive Succeeded, late and out of order (docs/marketplace-contract.md §4.2): a Renew
+      // from before the cancellation lands while access is being revoked. Its 200 said "recorded".
+      await handle.signal(marketplaceEventSignal, operation('Renew', 'op-2'))
+      deprovisioning.open()
+      await handle.result()
+
+      const decisions = await handle.query(decisionsQuery)
+      expect(decisions.find((d) => d.operationId === 'op-2')).toMatchObject({
+        event: 'Renew',
+        outcome: 'ignored',
+        reason: 'the subscription is Unsubscribed; nothing changes any more',
+      })
+      expect(mocks.of('notify')).toEqual([])
+    })
+  }, 60_000)
+
+  it('records the webhook that started it when Microsoft had cancelled the subscription already', async () => {
+    // An auto-activated purchase cancelled before its workflow read Microsoft (the soak found five: the
+    // Subscribe webhook starts the workflow, Get Subscription then says Unsubscribed).
+    const microsoft = { facts: facts({ saasSubscriptionStatus: 'Unsubscribed' }) }
+    const deprovisioning = gate()
+    const mocks = mockActivities(microsoft, { deprovision: deprovisioning.wait })
+    await withWorkflow(mocks.activities, async (handle) => {
+      await handle.signal(marketplaceEventSignal, operation('Subscribe', 'op-1'))
+      await until(() => mocks.of('deprovision').length > 0, 'deprovision')
+      deprovisioning.open()
+      await handle.result()
+
+      const decisions = await handle.query(decisionsQuery)
+      expect(decisions.find((d) => d.operationId === 'op-1')).toMatchObject({ event: 'Subscribe', outcome: 'ignored' })
+    })
+  }, 60_000)
 })

@@ -182,7 +182,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   }
   // Final: let the last effects (deprovision) and any waiting vendor request finish first.
   await wf.condition(() => inFlight === 0 && wf.allHandlersFinished())
-  return state.snapshot.output
+  const { output } = state.snapshot
+  // Webhooks taken meanwhile (answered 200) are recorded as ignored, not dropped unseen. Replay-safe
+  // without a patch: a final state yields no effects, so this adds decisions and no commands.
+  for (const event of inbox.splice(0)) state = apply(dispatch(state, event, now()))
+  return output
 
   /** Records the step's decisions, refuses vendor requests the machine ignored, and queues its effects. */
   function apply(step: Step): DriverState {

@@ -5,13 +5,16 @@
  *
  * An event is billed in the UTC hour it occurred in; when that hour is already closed (late usage) it
  * goes into the next open hour, and keeps its own `occurredAt` for tracing and for the status check.
+ *
+ * A request costs two round trips when every hour is open: one read for validation, one statement that
+ * stores (its own transaction); late usage takes a transaction of a few statements.
  * @module
  */
 import type pg from 'pg'
 import { dimensionOf, dimensionsOf, type Catalog } from './catalog.ts'
 import { inTransaction } from './db.ts'
 import { HOUR_MS, floorHour, MICROSOFT_WINDOW_MS } from './hours.ts'
-import { histories, stateAt, type Observer } from './states.ts'
+import { addToHistory, histories, stateAt, type Observer, type StateRecord, type SubscriptionState } from './states.ts'
 
 /** Usage stamped a little ahead of this clock is taken as clock skew, not as the future. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000
@@ -61,8 +64,13 @@ export async function ingest(deps: IngestDeps, events: UsageEventInput[]): Promi
   }
 
   const ids = [...new Set(timely.map((e) => e.subscriptionId))]
-  const unknown = ids.length ? await deps.observer.observe(ids, deps.stateMaxAgeMs) : new Set<string>()
-  const history = await histories(deps.pool, ids)
+  const known = ids.length ? await lookUp(deps.pool, ids, timely, now - deps.stateMaxAgeMs) : undefined
+  const history = known?.history ?? new Map<string, SubscriptionState[]>()
+  let unknown = new Set<string>()
+  if (known?.stale.length) {
+    unknown = await deps.observer.observe(known.stale, deps.stateMaxAgeMs)
+    for (const [id, states] of await histories(deps.pool, known.stale)) history.set(id, states)
+  }
   const valid: Candidate[] = []
   for (const e of timely) {
     const state = stateAt(history.get(e.subscriptionId), e.at)
@@ -75,63 +83,136 @@ export async function ingest(deps: IngestDeps, events: UsageEventInput[]): Promi
         `subscription ${e.subscriptionId} was ${state.status} at ${e.occurredAt}; usage is billable only while Subscribed`,
       )
     else if (!dimensionOf(deps.catalog, state.offerId, state.planId, e.dimension)) {
-      const known = dimensionsOf(deps.catalog, state.offerId, state.planId)
+      const dims = dimensionsOf(deps.catalog, state.offerId, state.planId)
       reject(
         e.input,
         `dimension ${e.dimension} is not metered on plan ${state.planId} of offer ${state.offerId}` +
-          (known.length ? ` (its dimensions: ${known.join(', ')})` : ' (the plan has no metered dimensions)'),
+          (dims.length ? ` (its dimensions: ${dims.join(', ')})` : ' (the plan has no metered dimensions)'),
       )
     } else valid.push(e)
   }
 
   if (valid.length) {
-    const outcomes = await inTransaction(deps.pool, (client) => store(client, valid, now))
+    const outcomes = known?.late ? await storeLate(deps.pool, valid, now) : await storeAtOnce(deps.pool, valid, now)
     for (const e of valid) results.set(e.input, outcomes.get(e)!)
   }
   return events.map((e) => results.get(e)!)
 }
 
-async function store(client: pg.PoolClient, events: Candidate[], now: number) {
-  const outcomes = new Map<Candidate, IngestResult>()
-  // One statement: the events, and their hours' totals for the events that are new (ordered, so
-  // concurrent ingests lock hour rows in the same order and cannot deadlock).
-  const { rows } = await client.query<{
-    inserted: string[] | null
-    taken: { s: string; d: string; h: string }[] | null
-  }>(
-    `WITH ins AS (
+/**
+ * One round trip for what validation needs: the subscriptions' state histories, which of them were not
+ * checked with Microsoft since `freshAfter` (`stale`), and whether any hour the events fall in is already
+ * closed (`late`: they go to a later hour, which takes a transaction).
+ */
+async function lookUp(pool: pg.Pool, ids: string[], events: Candidate[], freshAfter: number) {
+  const keys = new Map<string, Candidate>()
+  for (const e of events) keys.set(hourKey(e.subscriptionId, e.dimension, e.hour), e)
+  const { rows } = await pool.query<
+    Omit<StateRecord, 'since'> & { since: Date | null; checked_at: Date | null; late: boolean }
+  >({
+    name: 'metering-ingest-look-up',
+    text: `SELECT i.id AS subscription_id, c.checked_at, s.since, s.status, s.offer_id, s.plan_id, s.term_unit, s.term_start,
+                  EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS k(sub, dim, hour)
+                            JOIN usage_hours h ON h.subscription_id = k.sub AND h.dimension = k.dim AND h.hour = k.hour
+                           WHERE h.status <> 'open') AS late
+             FROM unnest($1::text[]) AS i(id)
+             LEFT JOIN metering_subscriptions c ON c.subscription_id = i.id
+             LEFT JOIN metering_subscription_states s ON s.subscription_id = i.id
+            ORDER BY i.id, s.since`,
+    values: [
+      ids,
+      [...keys.values()].map((e) => e.subscriptionId),
+      [...keys.values()].map((e) => e.dimension),
+      [...keys.values()].map((e) => e.hour),
+    ],
+  })
+  const history = new Map<string, SubscriptionState[]>()
+  const stale = new Set<string>()
+  for (const r of rows) {
+    if (r.since) addToHistory(history, { ...r, since: r.since })
+    if (!r.checked_at || r.checked_at.getTime() <= freshAfter) stale.add(r.subscription_id)
+  }
+  return { history, stale: [...stale], late: rows[0]?.late ?? false }
+}
+
+/** Raised by the store statement (through `ingest_hour_not_open()`) when an hour of its events is not open. */
+const HOUR_NOT_OPEN = 'MH001'
+
+/**
+ * The usual case, every hour still open: the events and their hours' totals in one statement outside any
+ * explicit transaction (one round trip, committed when it returns). An hour closed after the look-up
+ * makes the statement fail, storing nothing, and the events are stored as late ones.
+ */
+async function storeAtOnce(pool: pg.Pool, events: Candidate[], now: number): Promise<Map<Candidate, IngestResult>> {
+  try {
+    return (await store(pool, events, true)).outcomes
+  } catch (err) {
+    if ((err as { code?: string }).code !== HOUR_NOT_OPEN) throw err
+    return storeLate(pool, events, now)
+  }
+}
+
+/** Some hour is closed: in one transaction, the events, and those of closed hours moved to the next open one. */
+function storeLate(pool: pg.Pool, events: Candidate[], now: number): Promise<Map<Candidate, IngestResult>> {
+  return inTransaction(pool, async (client) => {
+    const { outcomes, stored, taken } = await store(client, events, false)
+    await addToHours(client, stored, now, taken)
+    return outcomes
+  })
+}
+
+async function store(db: pg.Pool | pg.PoolClient, events: Candidate[], atOnce: boolean) {
+  // An id given twice in one request is stored once, by its first event; the others are compared with it.
+  // In id order: two requests with some of the same ids wait for each other's rows in one order, never
+  // in a deadlock.
+  const ids = new Set<string>()
+  const first = events.filter((e) => !ids.has(e.id) && ids.add(e.id)).sort((a, b) => (a.id < b.id ? -1 : 1))
+  // The events, and their hours' totals for the events that are new (ordered, so concurrent ingests lock
+  // hour rows in the same order and cannot deadlock). Timestamps go as ISO strings: pg's own formatting
+  // of a Date costs more than the rest of the request's JavaScript.
+  const { rows } = await db.query<{ inserted: string[] | null; taken: { s: string; d: string; h: string }[] | null }>({
+    name: 'metering-ingest-store',
+    text: `WITH ins AS (
        INSERT INTO usage_events (id, subscription_id, dimension, quantity, occurred_at, hour)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::timestamptz[], $6::timestamptz[])
        ON CONFLICT (id) DO NOTHING RETURNING id, subscription_id, dimension, hour, quantity),
+     hours AS (SELECT subscription_id, dimension, hour, sum(quantity) AS quantity FROM ins GROUP BY 1, 2, 3),
      up AS (
        INSERT INTO usage_hours (subscription_id, dimension, hour, quantity)
-       SELECT subscription_id, dimension, hour, sum(quantity) FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+       SELECT * FROM hours ORDER BY 1, 2, 3
        ON CONFLICT (subscription_id, dimension, hour) DO UPDATE SET quantity = usage_hours.quantity + excluded.quantity
         WHERE usage_hours.status = 'open'
        RETURNING subscription_id, dimension, hour)
      SELECT (SELECT array_agg(id) FROM ins) AS inserted,
-            (SELECT json_agg(json_build_object('s', subscription_id, 'd', dimension, 'h', hour)) FROM up) AS taken`,
-    [
-      events.map((e) => e.id),
-      events.map((e) => e.subscriptionId),
-      events.map((e) => e.dimension),
-      events.map((e) => String(e.quantity)),
-      events.map((e) => e.at),
-      events.map((e) => e.hour),
+            (SELECT json_agg(json_build_object('s', subscription_id, 'd', dimension, 'h', hour)) FROM up) AS taken,
+            CASE WHEN $7::boolean AND (SELECT count(*) FROM up) < (SELECT count(*) FROM hours)
+                 THEN ingest_hour_not_open() END AS refused`,
+    values: [
+      first.map((e) => e.id),
+      first.map((e) => e.subscriptionId),
+      first.map((e) => e.dimension),
+      first.map((e) => String(e.quantity)),
+      first.map((e) => e.at.toISOString()),
+      first.map((e) => e.hour.toISOString()),
+      atOnce,
     ],
-  )
-  const inserted = (rows[0]?.inserted ?? []).map((id) => ({ id }))
+  })
   const taken = new Set((rows[0]?.taken ?? []).map((t) => hourKey(t.s, t.d, new Date(t.h))))
-  const fresh = new Set(inserted.map((r) => r.id))
+  const fresh = new Set(rows[0]?.inserted ?? [])
+  const outcomes = new Map<Candidate, IngestResult>()
   const stored: Candidate[] = []
   const again: Candidate[] = []
   for (const e of events) {
-    if (fresh.delete(e.id)) stored.push(e)
-    else again.push(e)
+    if (fresh.delete(e.id)) {
+      stored.push(e)
+      outcomes.set(e, { id: e.id, status: 'accepted' })
+    } else again.push(e)
   }
-  for (const e of stored) outcomes.set(e, { id: e.id, status: 'accepted' })
+  // Ids stored before (or by a request at the same time, which the insert waited for, or by this one):
+  // the same content is a duplicate, other content a misuse of the key. Stored events never change, so
+  // after the commit (`atOnce`) they compare as they would inside the transaction.
   if (again.length) {
-    const { rows } = await client.query<{ n: string; same: boolean }>(
+    const { rows } = await db.query<{ n: string; same: boolean }>(
       `SELECT x.n, (u.subscription_id = x.sub AND u.dimension = x.dim AND u.quantity = x.qty AND u.occurred_at = x.at) AS same
          FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::timestamptz[])
               WITH ORDINALITY AS x(id, sub, dim, qty, at, n)
@@ -141,7 +222,7 @@ async function store(client: pg.PoolClient, events: Candidate[], now: number) {
         again.map((e) => e.subscriptionId),
         again.map((e) => e.dimension),
         again.map((e) => String(e.quantity)),
-        again.map((e) => e.at),
+        again.map((e) => e.at.toISOString()),
       ],
     )
     // By position: the same id may come twice in one request, with different content.
@@ -159,8 +240,7 @@ async function store(client: pg.PoolClient, events: Candidate[], now: number) {
       )
     }
   }
-  await addToHours(client, stored, now, taken)
-  return outcomes
+  return { outcomes, stored, taken }
 }
 
 const hourKey = (sub: string, dim: string, hour: Date) => `${sub}\u0000${dim}\u0000${hour.toISOString()}`

@@ -27,6 +27,12 @@ export function meteringForServer(options: {
       })
       return started
     },
+    /** Closes the ledger's connections, if it was started; for after the HTTP server has drained. */
+    async close(): Promise<void> {
+      const service = await started?.catch(() => undefined)
+      started = undefined
+      await service?.close()
+    },
     runSubmission(): Promise<SubmissionReport> {
       return options.client.workflow.execute('meteringSubmissionWorkflow', {
         taskQueue: options.taskQueue,

@@ -31,33 +31,39 @@ export function stateAt(history: SubscriptionState[] | undefined, time: Date): S
 
 type Queryable = Pick<pg.Pool, 'query'>
 
+/** A row of `metering_subscription_states`, as `pg` reads it. */
+export interface StateRecord {
+  subscription_id: string
+  since: Date
+  status: string
+  offer_id: string
+  plan_id: string
+  term_unit: string | null
+  term_start: Date | null
+}
+
+/** Adds one row to its subscription's history (rows come sorted by subscription and `since`). */
+export function addToHistory(map: Map<string, SubscriptionState[]>, r: StateRecord): void {
+  const list = map.get(r.subscription_id) ?? []
+  list.push({
+    since: r.since,
+    status: r.status,
+    offerId: r.offer_id,
+    planId: r.plan_id,
+    termUnit: r.term_unit,
+    termStart: r.term_start,
+  })
+  map.set(r.subscription_id, list)
+}
+
 export async function histories(db: Queryable, ids: string[]): Promise<Map<string, SubscriptionState[]>> {
-  const { rows } = await db.query<{
-    subscription_id: string
-    since: Date
-    status: string
-    offer_id: string
-    plan_id: string
-    term_unit: string | null
-    term_start: Date | null
-  }>(
+  const { rows } = await db.query<StateRecord>(
     `SELECT subscription_id, since, status, offer_id, plan_id, term_unit, term_start
        FROM metering_subscription_states WHERE subscription_id = ANY($1) ORDER BY subscription_id, since`,
     [ids],
   )
   const map = new Map<string, SubscriptionState[]>()
-  for (const r of rows) {
-    const list = map.get(r.subscription_id) ?? []
-    list.push({
-      since: r.since,
-      status: r.status,
-      offerId: r.offer_id,
-      planId: r.plan_id,
-      termUnit: r.term_unit,
-      termStart: r.term_start,
-    })
-    map.set(r.subscription_id, list)
-  }
+  for (const r of rows) addToHistory(map, r)
   return map
 }
 

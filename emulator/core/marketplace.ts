@@ -9,11 +9,17 @@ import { configPatchSchema, type ConfigPatch, type RuntimeConfig } from '../opti
 import { catalogueSchema, offerSchema, type Offer, type OfferInput } from './catalogue.ts'
 import type { CoreContext } from './context.ts'
 import type { ActionOptions, Customer, Purchase, PurchaseInput } from './customer.ts'
-import { conflict, parseInput } from './errors.ts'
+import { conflict, notFound, parseInput } from './errors.ts'
 import type { Faults, FaultsInput } from './faults.ts'
 import { findOffer, findSubscription } from './state.ts'
 import type { LandingToken } from './tokens.ts'
 import type { JournalEntry, Operation, Subscription, UsageRecord, WebhookDelivery } from './types.ts'
+
+const usageOutcomeSchema = z.strictObject({
+  reconStatus: z.enum(['Submitted', 'Accepted', 'Rejected', 'Mismatch']),
+  processedQuantity: z.number().min(0).optional(),
+})
+export type UsageOutcome = z.input<typeof usageOutcomeSchema>
 
 export interface JournalFilter {
   subscriptionId?: string
@@ -51,6 +57,11 @@ export interface Marketplace {
   webhooks(filter?: { subscriptionId?: string }): WebhookDelivery[]
   /** Accepted usage events. */
   usage(filter?: { subscriptionId?: string }): UsageRecord[]
+  /**
+   * Microsoft's billing settles an accepted usage event otherwise than as sent: `Rejected`, or `Mismatch`
+   * with the quantity it processed. `GET /usageEvents` reports it so from then on.
+   */
+  settleUsage(usageEventId: string, outcome: UsageOutcome): UsageRecord
   /** Resolves once every queued webhook delivery has ended. */
   webhooksSettled(): Promise<void>
 
@@ -128,6 +139,16 @@ export function createMarketplace({ ctx, customer, faults, webhooksSettled, rese
     },
     webhooks: ({ subscriptionId } = {}) => bySubscription(state.webhooks, (w) => [w.subscriptionId], subscriptionId),
     usage: ({ subscriptionId } = {}) => bySubscription(state.usage, (u) => [u.resourceId], subscriptionId),
+    settleUsage(usageEventId, input) {
+      const outcome = parseInput(usageOutcomeSchema, input, 'usage outcome')
+      const record = state.usage.find((u) => u.usageEventId === usageEventId)
+      if (!record) throw notFound(`Usage event ${usageEventId} was not found.`)
+      record.reconStatus = outcome.reconStatus
+      if (outcome.processedQuantity === undefined) delete record.processedQuantity
+      else record.processedQuantity = outcome.processedQuantity
+      ctx.changed()
+      return copy(record)
+    },
     webhooksSettled,
 
     getFaults: () => faults.get(),

@@ -177,9 +177,9 @@ export function createMetering(ctx: CoreContext) {
           offerId: offer?.offerId ?? '',
           offerName: offer?.displayName ?? '',
           offerType: 'SaaS',
-          reconStatus: 'Accepted',
+          reconStatus: u.reconStatus ?? 'Accepted',
           submittedQuantity: u.quantity,
-          processedQuantity: u.quantity,
+          processedQuantity: u.processedQuantity ?? u.quantity,
           submittedCount: 1,
         }
         const matches =

@@ -68,7 +68,16 @@ export interface UsageRecord {
   quantity: number
   effectiveStartTime: string
   messageTime: string
+  /**
+   * What Microsoft's billing later made of it, as `GET /usageEvents` reports it (set through the driver's
+   * `settleUsage`); absent: `Accepted`, the whole quantity processed.
+   */
+  reconStatus?: ReconStatus
+  processedQuantity?: number
 }
+
+/** `GET /usageEvents`' `reconStatus` (meteringapi.v1.json `ReconStatus`). */
+export type ReconStatus = 'Submitted' | 'Accepted' | 'Rejected' | 'Mismatch'
 
 /** One call the publisher made to the marketplace API, and how it was answered. */
 export interface JournalEntry {

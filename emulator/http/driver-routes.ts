@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono'
 import { badRequest, EmulatorRefusal } from '../core/errors.ts'
 import type { OfferInput } from '../core/catalogue.ts'
 import type { ActionOptions } from '../core/customer.ts'
-import type { Marketplace } from '../core/marketplace.ts'
+import type { Marketplace, UsageOutcome } from '../core/marketplace.ts'
 import { jsonBody } from './body.ts'
 
 /** The body as the core's input type: the core validates it with zod before using any of it. */
@@ -66,6 +66,9 @@ export function createDriverRoutes(marketplace: Marketplace) {
   )
   app.get('/webhooks', (c) => c.json({ deliveries: m.webhooks({ subscriptionId: subscriptionId(c) }) }))
   app.get('/usage', (c) => c.json({ usage: m.usage({ subscriptionId: subscriptionId(c) }) }))
+  app.post('/usage/:usageEventId/outcome', async (c) =>
+    c.json(m.settleUsage(c.req.param('usageEventId'), await input<UsageOutcome>(c))),
+  )
 
   app.get('/faults', (c) => c.json(m.getFaults()))
   app.put('/faults', async (c) => c.json(m.setFaults(await input(c))))

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { EmulatorHandle } from '../../emulator/index.ts'
-import { buyAndActivate, callApi, startTestEmulator } from './helpers.ts'
+import { buyAndActivate, callApi, callDriver, startTestEmulator } from './helpers.ts'
 
 let emulator: EmulatorHandle
 let id: string
@@ -162,4 +162,36 @@ it('takes a batch whose answer the caller never hears (a slow answer it gave up 
   expect(again.json).toMatchObject({
     result: [{ status: 'Duplicate', error: { additionalInfo: { acceptedMessage: { quantity: 10 } } } }],
   })
+})
+
+it("reports in GET /usageEvents what Microsoft's billing made of an event: Rejected, or Mismatch with the quantity processed", async () => {
+  await post(event())
+  await post(event({ dimension: 'storage-gb', quantity: 4 }))
+  const [calls, gb] = emulator.marketplace.usage({ subscriptionId: id })
+  const settle = (usageEventId: string, body: object) =>
+    callDriver(emulator, 'POST', `/usage/${usageEventId}/outcome`, body)
+  expect((await settle(calls!.usageEventId, { reconStatus: 'Rejected', processedQuantity: 0 })).status).toBe(200)
+  expect((await settle(gb!.usageEventId, { reconStatus: 'Mismatch', processedQuantity: 3 })).status).toBe(200)
+  const listed = (await callApi(emulator, 'GET', `/usageEvents?usageStartDate=${at(24)}`)).json
+  expect(listed).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({
+        dimension: 'api-calls',
+        reconStatus: 'Rejected',
+        submittedQuantity: 10,
+        processedQuantity: 0,
+      }),
+      expect.objectContaining({
+        dimension: 'storage-gb',
+        reconStatus: 'Mismatch',
+        submittedQuantity: 4,
+        processedQuantity: 3,
+      }),
+    ]),
+  )
+  const rejected = await callApi(emulator, 'GET', `/usageEvents?usageStartDate=${at(24)}&reconStatus=Rejected`)
+  expect(rejected.json).toHaveLength(1)
+
+  expect((await settle('no-such-event', { reconStatus: 'Rejected' })).status).toBe(404)
+  expect((await settle(gb!.usageEventId, { reconStatus: 'Lost' })).status).toBe(400)
 })

@@ -16,6 +16,7 @@ import { startMetering, type MeteringService } from '../../metering/service.ts'
 import type { SubmissionReport } from '../../metering/submit.ts'
 import type { UsageHour } from '../../metering/read.ts'
 import { meteringReconciliationWorkflow, meteringSubmissionWorkflow } from '../../workflows/metering.ts'
+import { createTestDatabase } from '../support/database.ts'
 import { eventually, startHarness, type Harness } from '../support/harness.ts'
 import { spawnWorker, type Program } from '../support/program.ts'
 
@@ -62,17 +63,8 @@ let db: pg.Pool
 let ledger: MeteringService
 let marketplace: ReturnType<typeof createMarketplaceClient>
 
-async function createDatabase(): Promise<string> {
-  const admin = new pg.Client({ connectionString: inject('postgresUrl') })
-  await admin.connect()
-  const name = `metering_${randomUUID().replace(/-/g, '')}`
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  return inject('postgresUrl').replace(/\/postgres$/, `/${name}`)
-}
-
 beforeAll(async () => {
-  const databaseUrl = await createDatabase()
+  const databaseUrl = await createTestDatabase()
   const catalogPath = join(mkdtempSync(join(tmpdir(), 'catalog-')), 'catalog.json')
   writeFileSync(catalogPath, JSON.stringify(CATALOG))
   h = await startHarness({
@@ -359,9 +351,51 @@ describe('reconciliation', () => {
   })
 })
 
+describe('reconciliation of what Microsoft billed', () => {
+  it('reports an event Microsoft rejected, and one it processed with another quantity, after the submission', async () => {
+    const rejected = buy()
+    const adjusted = buy()
+    await post([event(rejected, 120), event(adjusted, 130)])
+    await submit()
+    // Microsoft's billing settles the two accepted events otherwise than sent.
+    const [first] = m().usage({ subscriptionId: rejected })
+    const [second] = m().usage({ subscriptionId: adjusted })
+    m().settleUsage(first!.usageEventId, { reconStatus: 'Rejected', processedQuantity: 0 })
+    m().settleUsage(second!.usageEventId, { reconStatus: 'Mismatch', processedQuantity: 25 })
+
+    const day = lastHour().slice(0, 10)
+    const report = await h.temporal.workflow.execute(meteringReconciliationWorkflow, {
+      taskQueue: h.config.taskQueue,
+      workflowId: `reconcile-${randomUUID()}`,
+      args: [day],
+    })
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ subscriptionId: rejected, finding: 'Rejected', ledgerQuantity: 20 }),
+    )
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        subscriptionId: adjusted,
+        finding: 'Mismatch',
+        ledgerQuantity: 30,
+        microsoftQuantity: 25,
+      }),
+    )
+    const { rows } = await db.query<{ subscription_id: string; finding: string; recon_status: string }>(
+      'SELECT subscription_id, finding, recon_status FROM usage_reconciliations WHERE day = $1 AND subscription_id = ANY($2)',
+      [day, [rejected, adjusted]],
+    )
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { subscription_id: rejected, finding: 'Rejected', recon_status: 'Rejected' },
+        { subscription_id: adjusted, finding: 'Mismatch', recon_status: 'Mismatch' },
+      ]),
+    )
+  })
+})
+
 describe('a worker killed in mid-batch', () => {
   it('leaves the hour submitting; the next run sends the same quantity again and it is billed once', async () => {
-    const databaseUrl = await createDatabase()
+    const databaseUrl = await createTestDatabase()
     const env = {
       DATABASE_URL: databaseUrl,
       METERING_CATALOG: h.config.metering!.catalogPath,

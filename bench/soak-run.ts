@@ -6,8 +6,10 @@
  * everything settles, and the invariants are checked and counted:
  *
  *  - every subscription ends in Microsoft's state (status, plan, seats as Get Subscription says);
- *  - nothing accepted was lost (every operation whose webhook the service answered 200 is in its decisions);
- *  - no effect happened twice (one successful Activate per subscription, one successful PATCH per operation);
+ *  - nothing accepted was lost (every operation the workflow took, a signal in its history, is in its
+ *    decisions; a webhook answered 200 without a signal only for a closed workflow);
+ *  - no effect happened twice (Activate sent once, one successful PATCH per operation; provision, activate
+ *    and deprovision completed at most once per subscription);
  *  - nothing is stuck (every workflow idle in its status, no failing hook, no operation left InProgress).
  * @module
  */
@@ -18,6 +20,7 @@ import { decisionsQuery } from '../workflows/subscription.ts'
 import { stateOf, waitFor } from './fleet.ts'
 import { startService, type Service } from './service.ts'
 import { confirmPurchase } from '../test/support/landing.ts'
+import { historyFacts } from './histories.ts'
 
 export interface SoakOptions {
   temporalAddress: string
@@ -190,6 +193,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
 }
 
+/** How long one subscription's checks wait for it to settle before counting it as failing. */
+const SETTLE_MS = 60_000
 const IDLE_STEPS = new Set(['subscribed.idle', 'suspended.idle', 'suspended', 'unsubscribed'])
 
 async function settleAndCheck(service: Service, ids: string[], log: (line: string) => void) {
@@ -227,31 +232,49 @@ async function settleAndCheck(service: Service, ids: string[], log: (line: strin
       )
     }
 
-    const view = await stateOf(service, id)
     const handle = service.temporal.workflow.getHandle(`subscription-${id}`)
-    const failingHook = (await handle.describe()).typedSearchAttributes.get(FailingHookKey)
-    if (view?.step && IDLE_STEPS.has(view.step) && !failingHook) nothingStuck.ok++
-    else nothingStuck.stuck.push(`${id} (${view?.step ?? 'no workflow'})`)
-
-    const decided = new Set((await handle.query(decisionsQuery)).map((d) => d.operationId))
-    // A webhook accepted once the workflow had closed (Unsubscribed) is answered `closed`: nothing to apply.
-    const closedAt = (await handle.describe()).closeTime?.getTime() ?? Infinity
-    const accepted = new Set<string>()
-    for (const d of m.webhooks({ subscriptionId: id })) {
-      const ok = d.attempts.find((a) => a.status === 200)
-      if (ok && Date.parse(ok.at) < closedAt) accepted.add(d.operationId)
+    // Idle in its status with no failing hook; a hook's last retry may still be landing: given time, not a verdict.
+    const idle = async () => {
+      const view = await stateOf(service, id)
+      const failingHook = (await handle.describe()).typedSearchAttributes.get(FailingHookKey)
+      return { step: view?.step, ok: !!view?.step && IDLE_STEPS.has(view.step) && !failingHook }
     }
-    nothingAcceptedLost.accepted += accepted.size
-    for (const op of accepted) if (!decided.has(op)) nothingAcceptedLost.lost.push(`${id}/${op}`)
+    await waitFor(async () => (await idle()).ok, SETTLE_MS).catch(() => undefined)
+    const { step, ok } = await idle()
+    if (ok) nothingStuck.ok++
+    else nothingStuck.stuck.push(`${id} (${step ?? 'no workflow'})`)
+
+    // Accepted = taken durably: the webhook's event is a signal in the workflow's history (the server
+    // answers 200 only after that, see server/webhook/index.ts). The one other 200 is `closed`: the
+    // workflow had ended (Unsubscribed, final, docs/marketplace-contract.md §5.1) and nothing was taken.
+    // A signal taken a moment ago may still wait in the workflow's inbox: given time too.
+    const undecided = async () => {
+      const decided = new Set((await handle.query(decisionsQuery)).map((d) => d.operationId))
+      const facts = await historyFacts(service.temporal, handle.workflowId)
+      return { facts, missing: [...facts.signalled].filter((op) => !decided.has(op)) }
+    }
+    await waitFor(async () => (await undecided()).missing.length === 0, SETTLE_MS).catch(() => undefined)
+    const { facts: history, missing } = await undecided()
+    const closed = !!(await handle.describe()).closeTime
+    nothingAcceptedLost.accepted += history.signalled.size
+    for (const op of missing) nothingAcceptedLost.lost.push(`${id}/${op}: ${describeOperation(m, id, op, closed)}`)
+    for (const d of m.webhooks({ subscriptionId: id }))
+      if (d.attempts.some((a) => a.status === 200) && !history.signalled.has(d.operationId) && !closed)
+        nothingAcceptedLost.lost.push(`${id}/${d.operationId}: answered 200, never signalled, workflow open`)
 
     const journal = m.journal({ subscriptionId: id })
-    const activations = journal.filter((j) => j.kind === 'activate' && (j.status === 200 || j.status === 500))
-    // A lost answer (500 after Microsoft acted) counts as an activation: another one would be a second.
-    const acted =
-      activations.filter((j) => j.status === 200).length + activations.filter((j) => j.status === 500).length
-    noEffectTwice.activations += Math.min(acted, 1)
-    if (journal.filter((j) => j.kind === 'activate' && j.status === 200).length > 1)
-      noEffectTwice.twice.push(`${id}: Activate`)
+    const activations = journal.filter((j) => j.kind === 'activate')
+    if (activations.some((j) => j.status === 200) || history.completed.has('activate')) noEffectTwice.activations++
+    // Microsoft activates once; an Activate it refuses (400: already Subscribed or Suspended) was sent
+    // again after one took effect, without reading the subscription first (docs/marketplace-contract.md §2.2).
+    const twiceAtMicrosoft =
+      activations.filter((j) => j.status === 200).length > 1 || activations.some((j) => j.status === 400)
+    if (twiceAtMicrosoft) noEffectTwice.twice.push(`${id}: Activate ${activations.map((j) => j.status).join(' ')}`)
+    // The vendor's side: a subscription is provisioned, activated and deprovisioned at most once (an
+    // activity retried after a worker was killed completes once).
+    for (const effect of ['provision', 'activate', 'deprovision'])
+      if ((history.completed.get(effect) ?? 0) > 1)
+        noEffectTwice.twice.push(`${id}: ${effect} completed ×${history.completed.get(effect)}`)
     const patches = new Map<string, number>()
     for (const j of journal.filter((j) => j.kind === 'updateOperation' && j.status === 200))
       patches.set(j.operationId!, (patches.get(j.operationId!) ?? 0) + 1)
@@ -259,4 +282,14 @@ async function settleAndCheck(service: Service, ids: string[], log: (line: strin
     for (const [op, n] of patches) if (n > 1) noEffectTwice.twice.push(`${id}: PATCH of ${op} ×${n}`)
   }
   return { inMicrosoftsState, nothingAcceptedLost, noEffectTwice, nothingStuck }
+}
+
+/** An operation's action, status and webhook attempts, to tell a lost operation's story in the report. */
+function describeOperation(m: Service['emulator']['marketplace'], id: string, op: string, closed: boolean) {
+  const operation = m.getSubscription(id).operations.find((o) => o.id === op)
+  const attempts = m
+    .webhooks({ subscriptionId: id })
+    .filter((d) => d.operationId === op)
+    .flatMap((d) => d.attempts.map((a) => `${a.status ?? a.error}@${a.at.slice(11, 23)}`))
+  return `${operation?.action} ${operation?.status} at ${operation?.timeStamp?.slice(11, 23)}, attempts ${attempts.join(' ')}${closed ? ', workflow closed' : ''}`
 }

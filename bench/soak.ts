@@ -29,8 +29,8 @@ try {
   const { invariants: i } = report
   console.log(`
 every subscription ends in Microsoft's state  ${i.inMicrosoftsState.ok}/${report.subscriptions}
-nothing accepted was lost                     ${i.nothingAcceptedLost.accepted - i.nothingAcceptedLost.lost.length}/${i.nothingAcceptedLost.accepted} accepted operations applied
-no effect happened twice                      ${i.noEffectTwice.twice.length} twice (${i.noEffectTwice.activations} activations, ${i.noEffectTwice.patches} PATCHes)
+nothing accepted was lost                     ${i.nothingAcceptedLost.accepted - i.nothingAcceptedLost.lost.length}/${i.nothingAcceptedLost.accepted} accepted operations in the decision records
+no effect happened twice                      ${i.noEffectTwice.twice.length} twice (${i.noEffectTwice.activations} activations, ${i.noEffectTwice.patches} PATCHes, hooks at most once)
 nothing is stuck                              ${i.nothingStuck.ok}/${report.subscriptions} idle, no failing hook
 ${report.passed ? 'PASSED' : 'FAILED'}`)
   process.exitCode = report.passed ? 0 : 1

@@ -9,7 +9,7 @@ import type { Config } from '../config/env.ts'
 import type { Logger } from '../config/logger.ts'
 import type { MarketplaceClient } from '../marketplace/client/index.ts'
 import { createReconciliationsGateway } from './reconciliations-gateway.ts'
-import { meteringForServer } from '../metering/on-demand.ts'
+import type { meteringForServer } from '../metering/on-demand.ts'
 import { httpMetrics } from '../observability/http-metrics.ts'
 import { api } from './api/index.ts'
 import { health } from './health.ts'
@@ -25,6 +25,8 @@ export interface AppDeps {
   subscriptions: SubscriptionsGateway
   /** Microsoft's API with in-request retries (the server answers Microsoft or a buyer in the same request). */
   marketplace: MarketplaceClient
+  /** Metered billing, when `DATABASE_URL` is set; the caller closes it. */
+  usage?: ReturnType<typeof meteringForServer>
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -48,15 +50,6 @@ export function createApp(deps: AppDeps): Hono {
     }),
   )
   app.route('/', webhook({ verify, marketplace, subscriptions, logger }))
-  const usage =
-    config.metering &&
-    meteringForServer({
-      settings: config.metering,
-      marketplace,
-      logger,
-      client: deps.temporal.client,
-      taskQueue: config.taskQueue,
-    })
   const reconciliations = createReconciliationsGateway({
     client: deps.temporal.client,
     taskQueue: config.taskQueue,
@@ -65,7 +58,7 @@ export function createApp(deps: AppDeps): Hono {
       operations: config.reconciliation.operations,
     },
   })
-  app.route('/', api({ subscriptions, reconciliations, admin: config.admin, logger, usage }))
+  app.route('/', api({ subscriptions, reconciliations, admin: config.admin, logger, usage: deps.usage }))
   app.route(
     '/',
     landing({

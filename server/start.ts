@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client'
 import type { Config } from '../config/env.ts'
 import type { Logger } from '../config/logger.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
+import { meteringForServer } from '../metering/on-demand.ts'
 import type { TemporalSettings } from '../temporal/connection.ts'
 import { createApp } from './app.ts'
 import { createSubscriptionsGateway, workflowSettings } from './subscriptions-gateway.ts'
@@ -41,12 +42,16 @@ export async function startHttpServer(options: {
     taskQueue: config.taskQueue,
     settings: workflowSettings(config.lifecycle),
   })
+  const usage = config.metering
+    ? meteringForServer({ settings: config.metering, marketplace, logger, client, taskQueue: config.taskQueue })
+    : undefined
   const app = createApp({
     config,
     logger,
     temporal: { client, address: String(temporal.connectionOptions.address) },
     subscriptions,
     marketplace,
+    usage,
   })
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () => resolve(s))
@@ -67,6 +72,8 @@ export async function startHttpServer(options: {
       )
       await closed
       clearTimeout(cut)
+      // The ledger's connections, once no request can use them any more.
+      await usage?.close()
       await connection.close()
     },
   }

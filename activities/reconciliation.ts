@@ -352,6 +352,12 @@ export function isOverdue(listed: ListedSubscription, deadlineMs: number, now = 
   return pending && !!listed.created && now - Date.parse(listed.created) > deadlineMs
 }
 
+/**
+ * Where List Operations can find something: Microsoft lists only `InProgress` operations, and only a
+ * customer's ChangePlan/ChangeQuantity on a Subscribed subscription arrive `InProgress` today, a Reinstate on
+ * a Suspended one in older examples; nothing is pending before activation, and Unsubscribed is final
+ * (docs/marketplace-contract.md §3, §4.2, §5.1).
+ */
 const isActive = (status: string) => status === 'Subscribed' || status === 'Suspended'
 
 function activationOverdue(listed: ListedSubscription): Finding {

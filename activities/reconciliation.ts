@@ -255,7 +255,7 @@ export function reconciliationActivities(deps: ReconciliationDeps) {
     },
 
     async reconcilePage(input: PageInput & { subscriptions: ListedSubscription[] }): Promise<PageReport> {
-      // A retry resumes where the last attempt's heartbeat left off: one slow answer does not redo the page.
+      // A retry resumes where the last attempt's heartbeat left off: one slow answer does not redo the batch.
       const progress = (activityInfo().heartbeatDetails as PageProgress | undefined) ?? { done: [], findings: [] }
       const done = new Set(progress.done)
       const findings = [...progress.findings]

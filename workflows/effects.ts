@@ -30,6 +30,17 @@ export const HOOK_LANE_HOLD_MS = 120_000
 /** A hook's whole retry budget, in its lane and then in the background. */
 const HOOK_BUDGET = '1d'
 
+/**
+ * Marks runs that decide a customer's change in a local activity: in the workflow task that received the
+ * change, on the worker's local-activity slots, so the PATCH waits on one workflow task and one activity
+ * instead of two of each (bench/README.md §2), and a worker whose activity slots are all taken by
+ * provisioning or hooks still decides at once. What that costs: while the vendor decides (at most
+ * `changeDecisionMs`, 6 s by default), that workflow task stays open, so queries and updates of this one
+ * subscription wait for it; a worker that dies meanwhile leaves the decision to be taken again on another
+ * worker after the task's timeout, where the window's deadline still holds (accepted by default past it).
+ */
+export const DECIDE_LOCALLY_PATCH = 'decide-change-locally'
+
 /** Microsoft's window to accept or reject a ChangePlan/ChangeQuantity, from the webhook's receipt. */
 const MICROSOFT_WINDOW_MS = 10_000
 
@@ -118,13 +129,18 @@ export async function perform(effect: SideEffect, settings: EffectSettings, boun
       })
       const left = deadline - Date.now()
       if (left < 200) return accept('no time left in Microsoft’s window; accepted by default')
+      const options: ActivityOptions = {
+        startToCloseTimeout: left,
+        scheduleToCloseTimeout: left,
+        retry: { initialInterval: '100ms', maximumInterval: '1s' },
+      }
+      // Decided inside the workflow task that took the change (see DECIDE_LOCALLY_PATCH).
+      const { decideChange } =
+        bounded && wf.patched(DECIDE_LOCALLY_PATCH)
+          ? wf.proxyLocalActivities<Activities>({ ...options, summary: summaryOf(effect) })
+          : activities({ ...options, ...urgent })
       try {
-        const decision = await activities({
-          startToCloseTimeout: left,
-          scheduleToCloseTimeout: left,
-          retry: { initialInterval: '100ms', maximumInterval: '1s' },
-          ...urgent,
-        }).decideChange({ ...effect.params, deadline: new Date(deadline).toISOString() })
+        const decision = await decideChange({ ...effect.params, deadline: new Date(deadline).toISOString() })
         return { event: { type: 'change.decided', operationId: change.operationId, ...decision } }
       } catch (err) {
         return accept(`vendor did not decide in time (${messageOf(err)}); accepted by default`)

@@ -3,7 +3,8 @@
  * RECORD_HISTORIES=1) replay against the current workflow code. A change that fails here would break
  * subscriptions already running in production: guard it with `patched()` instead. `before-convergence.*`
  * were recorded before `CONVERGENCE_PATCH` (workflows/subscription.ts): they replay on the legacy path;
- * `before-ledger.*` before `LEDGER_PATCH` (no report to the usage ledger).
+ * `before-ledger.*` before `LEDGER_PATCH` (no report to the usage ledger); `before-local-decide.*` before
+ * `DECIDE_LOCALLY_PATCH` (workflows/effects.ts: a customer's change decided by an activity).
  * Keep such files when re-recording; they stand for runs still open in production.
  */
 import { readdirSync, readFileSync } from 'node:fs'

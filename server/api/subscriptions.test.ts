@@ -105,9 +105,10 @@ describe('GET /api/subscriptions/{subscriptionId}', () => {
     expect(body.term).toEqual({ termUnit: 'P1M', startDate: '2025-01-01', endDate: '2025-01-31' })
     expect(body.decisions.map((d) => d.operationId)).toEqual(Array.from({ length: 20 }, (_, i) => `op-${24 - i}`))
     expect(body.recentOperations).toEqual(body.decisions)
+    // Decisions read first: the view is never older than them.
     expect(calls).toEqual([
-      ['get', SUB_ID],
       ['decisions', SUB_ID],
+      ['get', SUB_ID],
     ])
   })
 

@@ -90,9 +90,13 @@ export function subscriptionReads(deps: SubscriptionReadDeps) {
     .openapi(get, async (c) => {
       const { subscriptionId } = c.req.valid('param')
       // One query after the other: two at once on a workflow that is busy can wait on each other for seconds.
+      // Decisions first, so the view is never older than the decisions it comes with: a caller who sees a
+      // customer change's decision and no pending change knows that change is settled (the other way round,
+      // an answer could show the decision of a change opened between the two reads, and no pending change).
+      const log = await subscriptions.decisions(subscriptionId)
       const view = await subscriptions.get(subscriptionId)
       if (!view) return notFound(c, subscriptionId)
-      const decisions = ((await subscriptions.decisions(subscriptionId)) ?? []).slice(-RECENT_DECISIONS).reverse()
+      const decisions = (log ?? []).slice(-RECENT_DECISIONS).reverse()
       return c.json({ ...view, decisions, recentOperations: decisions }, 200)
     })
 }

@@ -228,7 +228,14 @@ async function settleAndCheck(service: Service, ids: string[], log: (line: strin
       inMicrosoftsState.failed.push(
         `${id}: Microsoft ${micro.subscription.saasSubscriptionStatus} ${micro.subscription.planId}×${micro.subscription.quantity}` +
           `${open.length ? ` (${open.map((o) => `${o.action} ${o.status}`).join(', ')})` : ''}, ` +
-          `service ${view?.saasSubscriptionStatus} ${view?.planId}×${view?.quantity} at ${view?.step}`,
+          `service ${view?.saasSubscriptionStatus} ${view?.planId}×${view?.quantity} at ${view?.step}; ` +
+          `Microsoft's operations: ${micro.operations.map((o) => `${o.action} ${o.planId}×${o.quantity} ${o.status} ${o.timeStamp.slice(11, 23)}`).join(', ')}; ` +
+          `decisions: ${(await service.temporal.workflow.getHandle(`subscription-${id}`).query(decisionsQuery))
+            .map(
+              (d) =>
+                `${d.at.slice(11, 23)} ${d.event} ${d.from}→${d.to} ${d.outcome}${d.effects.length ? ` [${d.effects.join(' ')}]` : ''}${d.reason ? ` (${d.reason})` : ''}`,
+            )
+            .join('; ')}`,
       )
     }
 

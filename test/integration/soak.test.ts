@@ -7,15 +7,16 @@ import { describe, expect, inject, it } from 'vitest'
 import { runSoak } from '../../bench/soak-run.ts'
 
 describe('soak (small)', () => {
-  // Skipped: failed in the last full run under load (the N=100 soak finds runs stuck and operations
-  // without a decision record; see the closing note). Run it with `npm run soak`.
-  it.skip('ends in Microsoft’s state, loses nothing, does nothing twice, leaves nothing stuck', async () => {
+  // No timing is asserted: every check waits for the subscriptions to settle (bench/soak-run.ts), so a
+  // loaded CI machine makes it slower, not red. The seed fixes the customer events and the faults.
+  it('ends in Microsoft’s state, loses nothing, does nothing twice, leaves nothing stuck', async () => {
     const report = await runSoak({
       temporalAddress: inject('temporalAddress'),
       subscriptions: 20,
       rounds: 2,
       kills: 1,
       restarts: 0,
+      seed: 1,
     })
 
     expect(report.kills).toBe(1)

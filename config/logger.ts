@@ -3,7 +3,8 @@
  * are redacted wherever they appear in a log record.
  * @module
  */
-import pino, { type Logger } from 'pino'
+import pino, { type DestinationStream, type Logger } from 'pino'
+import { traceIds } from '../observability/tracing.ts'
 
 export type { Logger }
 
@@ -21,8 +22,15 @@ const REDACT = [
   '*["x-ms-marketplace-token"]',
 ]
 
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', name = 'saas-fulfillment'): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } })
+/** `destination`: where records go instead of stdout (tests read them). */
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  name = 'saas-fulfillment',
+  destination?: DestinationStream,
+): Logger {
+  // With traces on, each record logged inside a span carries its `trace_id` and `span_id`.
+  const options = { name, level, redact: { paths: REDACT, censor: '[redacted]' }, mixin: traceIds }
+  return destination ? pino(options, destination) : pino(options)
 }
 
 /** A logger that drops everything, for tests and pure code paths that take an optional logger. */

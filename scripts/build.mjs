@@ -4,10 +4,13 @@
 //   relative `.ts` imports rewritten to `.js`, starting from the programs' entry points only (no tests).
 // - The workflow code is bundled once, here, into dist/workflow-bundle.js: the worker loads it with
 //   `workflowBundle: { codePath }` instead of running webpack at every start (Temporal's advice for
-//   production), and the bundle is exactly the code that was built.
+//   production), and the bundle is exactly the code that was built. A second bundle,
+//   dist/workflow-bundle-traced.js, adds the OpenTelemetry workflow interceptors for workers with traces
+//   on (observability/tracing.ts): interceptors can only be added by bundling.
 //
 // Usage: node scripts/build.mjs [outDir]   (default dist/)
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
@@ -18,8 +21,14 @@ const outDir = resolve(root, process.argv[2] ?? 'dist')
 
 /** The programs that run in production; everything they import is compiled with them. */
 const ENTRY_POINTS = ['server/main.ts', 'worker/main.ts', 'ops/main.ts']
-/** In outDir, where `worker/create-worker.ts` looks for it. */
-const WORKFLOW_BUNDLE = 'workflow-bundle.js'
+/** In outDir, where `worker/create-worker.ts` looks for them: without and with traces. */
+const WORKFLOW_BUNDLES = {
+  'workflow-bundle.js': [],
+  // The module WORKFLOW_INTERCEPTORS_MODULE of observability/tracing.ts names.
+  'workflow-bundle-traced.js': [
+    createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+  ],
+}
 
 rmSync(outDir, { recursive: true, force: true })
 mkdirSync(outDir, { recursive: true })
@@ -50,14 +59,17 @@ const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostic
 if (diagnostics.length > 0 || emitted.emitSkipped) fail(diagnostics)
 const compiledMs = performance.now() - started
 
-const { code } = await bundleWorkflowCode({
-  workflowsPath: resolve(root, 'workflows/index.ts'),
-  logger: new DefaultLogger('WARN'),
-})
-writeFileSync(resolve(outDir, WORKFLOW_BUNDLE), code)
+for (const [file, workflowInterceptorModules] of Object.entries(WORKFLOW_BUNDLES)) {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: resolve(root, 'workflows/index.ts'),
+    workflowInterceptorModules,
+    logger: new DefaultLogger('WARN'),
+  })
+  writeFileSync(resolve(outDir, file), code)
+}
 
 console.log(
-  `Built ${ENTRY_POINTS.map((e) => e.replace(/\.ts$/, '.js')).join(', ')} and ${WORKFLOW_BUNDLE} in ` +
+  `Built ${ENTRY_POINTS.map((e) => e.replace(/\.ts$/, '.js')).join(', ')} and ${Object.keys(WORKFLOW_BUNDLES).join(', ')} in ` +
     `${outDir} (compile ${Math.round(compiledMs)} ms, bundle ${Math.round(performance.now() - started - compiledMs)} ms)`,
 )
 

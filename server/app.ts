@@ -11,6 +11,7 @@ import type { MarketplaceClient } from '../marketplace/client/index.ts'
 import { createReconciliationsGateway } from './reconciliations-gateway.ts'
 import type { meteringForServer } from '../metering/on-demand.ts'
 import { httpMetrics } from '../observability/http-metrics.ts'
+import { tracing } from '../observability/tracing.ts'
 import { api } from './api/index.ts'
 import { health } from './health.ts'
 import { landing } from './landing/index.ts'
@@ -27,6 +28,8 @@ export interface AppDeps {
   marketplace: MarketplaceClient
   /** Metered billing, when `DATABASE_URL` is set; the caller closes it. */
   usage?: ReturnType<typeof meteringForServer>
+  /** True once shutdown has begun: `/ready` answers 503. */
+  draining?: () => boolean
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -35,6 +38,9 @@ export function createApp(deps: AppDeps): Hono {
     deps.logger.error({ err, path: c.req.path }, 'request failed')
     return c.json({ error: 'internal error' }, 500)
   })
+  // With traces on: a server span per request, named by route template, the parent of what it calls.
+  const traced = tracing()
+  if (traced) app.use(traced.httpMiddleware)
   // First, so every answer is counted, by route template (`/api/subscriptions/:subscriptionId`).
   app.use(httpMetrics())
   const { config, logger, subscriptions, marketplace } = deps
@@ -47,6 +53,7 @@ export function createApp(deps: AppDeps): Hono {
       marketplaceApiUrl: config.marketplace.apiUrl,
       admin: config.admin,
       logger,
+      draining: deps.draining,
     }),
   )
   app.route('/', webhook({ verify, marketplace, subscriptions, logger }))

@@ -9,6 +9,7 @@ import type { Config } from '../config/env.ts'
 import type { Logger } from '../config/logger.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
 import { meteringForServer } from '../metering/on-demand.ts'
+import { tracing } from '../observability/tracing.ts'
 import type { TemporalSettings } from '../temporal/connection.ts'
 import { createApp } from './app.ts'
 import { createSubscriptionsGateway, workflowSettings } from './subscriptions-gateway.ts'
@@ -28,7 +29,12 @@ export async function startHttpServer(options: {
     logger.warn('WEBHOOK_AUTH=none: webhooks are NOT verified. Use this only with a local marketplace emulator.')
   // Lazy: the server answers (and /health says what is wrong) even while Temporal is unreachable.
   const connection = Connection.lazy(temporal.connectionOptions)
-  const client = new Client({ connection, namespace: temporal.namespace })
+  const traced = tracing()
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    ...(traced && { interceptors: traced.clientInterceptors }),
+  })
   const marketplace = createMarketplaceClient({
     baseUrl: config.marketplace.apiUrl,
     staticToken: config.marketplace.staticToken,
@@ -45,6 +51,7 @@ export async function startHttpServer(options: {
   const usage = config.metering
     ? meteringForServer({ settings: config.metering, marketplace, logger, client, taskQueue: config.taskQueue })
     : undefined
+  let draining = false
   const app = createApp({
     config,
     logger,
@@ -52,6 +59,7 @@ export async function startHttpServer(options: {
     subscriptions,
     marketplace,
     usage,
+    draining: () => draining,
   })
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () => resolve(s))
@@ -63,6 +71,8 @@ export async function startHttpServer(options: {
   return {
     url,
     async close() {
+      // Readiness first: from now on `/ready` answers 503 to whoever still reaches this process.
+      draining = true
       // Draining: no new connections, idle keep-alive ones closed at once, requests in flight answered;
       // whatever is still open after the grace period is cut, so a stop is bounded.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))

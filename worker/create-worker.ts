@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker'
 import type { Activities } from '../activities/index.ts'
+import { tracing, WORKFLOW_INTERCEPTORS_MODULE } from '../observability/tracing.ts'
 import { acknowledgementsTaskQueue } from '../workflows/task-queues.ts'
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url))
@@ -13,9 +14,12 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 /**
  * `npm run build` bundles the workflows into dist/workflow-bundle.js, beside the compiled worker: there
  * the worker loads that bundle (the code that was built, no webpack at start). From source, it does not
- * exist and the workflows are bundled when the worker is created.
+ * exist and the workflows are bundled when the worker is created. With traces on, the worker loads
+ * workflow-bundle-traced.js instead: the same code with the OpenTelemetry workflow interceptors, which
+ * only a bundle can add, so a worker without traces carries none of their cost.
  */
-export const prebuiltWorkflowBundle = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url))
+export const prebuiltWorkflowBundle = (traced: boolean) =>
+  fileURLToPath(new URL(traced ? '../workflow-bundle-traced.js' : '../workflow-bundle.js', import.meta.url))
 
 export interface CreateWorkerOptions {
   connection: NativeConnection
@@ -60,14 +64,21 @@ export const DEFAULT_TUNING: Required<WorkerTuning> = {
 export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { workflowBundle, shutdownGraceTimeMs, tuning, ...rest } = options
   const { maxConcurrentAcknowledgements: _, ...sizing } = { ...DEFAULT_TUNING, ...tuning }
-  const workflows = workflowBundle
-    ? { workflowBundle }
-    : existsSync(prebuiltWorkflowBundle)
-      ? { workflowBundle: { codePath: prebuiltWorkflowBundle } }
-      : { workflowsPath }
+  const traced = tracing()
+  const prebuilt = prebuiltWorkflowBundle(traced !== undefined)
+  const bundle = workflowBundle ?? (existsSync(prebuilt) ? { codePath: prebuilt } : undefined)
+  const workflows = bundle ? { workflowBundle: bundle } : { workflowsPath }
   return Worker.create({
     ...rest,
     ...workflows,
+    ...(traced && {
+      interceptors: {
+        activity: traced.activityInterceptors,
+        // Bundled here from source: the workflow interceptors go into the bundle.
+        ...(!bundle && { workflowModules: [WORKFLOW_INTERCEPTORS_MODULE] }),
+      },
+      sinks: traced.workflowSinks,
+    }),
     ...sizing,
     reuseV8Context: true,
     shutdownGraceTime: shutdownGraceTimeMs ?? 0,
@@ -85,11 +96,13 @@ export function createAcknowledgementsWorker(
   >,
 ): Promise<Worker> {
   const { taskQueue, shutdownGraceTimeMs, tuning, ...rest } = options
+  const traced = tracing()
   return Worker.create({
     ...rest,
     taskQueue: acknowledgementsTaskQueue(taskQueue),
     maxConcurrentActivityTaskExecutions:
       tuning?.maxConcurrentAcknowledgements ?? DEFAULT_TUNING.maxConcurrentAcknowledgements,
     shutdownGraceTime: shutdownGraceTimeMs ?? 0,
+    ...(traced && { interceptors: { activity: traced.activityInterceptors } }),
   })
 }

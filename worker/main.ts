@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from '../config/env.ts'
 import { createLogger } from '../config/logger.ts'
 import { serveMetrics } from '../observability/metrics-server.ts'
+import { setupTracing } from '../observability/tracing.ts'
 import { temporalSettings } from '../temporal/connection.ts'
 import { quietTemporalRuntime, startWorker } from './start.ts'
 
@@ -18,6 +19,8 @@ try {
       ? undefined
       : await serveMetrics({ host: config.http.host, port: config.metrics.port })
   if (metrics) logger.info({ url: metrics.url }, 'metrics listening')
+  // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (README, "Traces"), before the worker takes its interceptors.
+  const traced = await setupTracing({ serviceName: 'saas-fulfillment-worker' })
   // On SIGTERM, running activities get WORKER_SHUTDOWN_GRACE_MS to finish before they are cancelled.
   const worker = await startWorker({
     config,
@@ -28,6 +31,7 @@ try {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.stop())
   await worker.done
   await metrics?.close()
+  await traced?.shutdown()
 } catch (err) {
   logger.fatal(err instanceof ConfigError ? err.message : { err }, 'worker stopped')
   process.exitCode = 1

@@ -8,6 +8,7 @@ import type { Logger } from '../config/logger.ts'
 import { createActivities } from '../activities/index.ts'
 import { createVendorHooks, type VendorHooks } from '../activities/hooks/index.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
+import { tracing } from '../observability/tracing.ts'
 import { createSubscriptionsGateway, workflowSettings } from '../server/subscriptions-gateway.ts'
 import { connectWorker, type TemporalSettings } from '../temporal/connection.ts'
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker'
@@ -54,7 +55,12 @@ export async function startWorker(options: {
   // Metering (DATABASE_URL set): migrates the ledger on start, then runs its activities and Schedules.
   const metering = config.metering && (await startMetering({ settings: config.metering, marketplace, logger }))
   // Reconciliation reads visibility and signals subscription workflows over the worker's own connection.
-  const client = new Client({ connection, namespace: temporal.namespace })
+  const traced = tracing()
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    ...(traced && { interceptors: traced.clientInterceptors }),
+  })
   const subscriptions = createSubscriptionsGateway({
     client,
     taskQueue: config.taskQueue,

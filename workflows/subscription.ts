@@ -41,6 +41,7 @@ import { messageOf } from './errors.ts'
 import { LANE_OF, type Lane } from './lanes.ts'
 import { upsertSearchable } from './searchable.ts'
 import { detailsOf } from './summaries.ts'
+import { eventTraces } from './trace-context.ts'
 
 export interface SubscriptionWorkflowInput {
   subscriptionId: string
@@ -90,6 +91,8 @@ export const CONVERGENCE_PATCH = 'converge-on-microsoft-and-lanes'
 const CONVERGENCE_ROLLOUT_PATCH = 'converge-on-microsoft-rollout'
 /** Marks runs that report each confirmed state to the usage ledger (recordSubscriptionState). */
 const LEDGER_PATCH = 'report-state-to-usage-ledger'
+/** Marks runs in which an adopted subscription that is Subscribed at Microsoft is provisioned. */
+const PROVISION_ADOPTED_PATCH = 'provision-adopted-subscribed'
 
 const MAX_DECISIONS = 200
 const { getSubscription } = wf.proxyActivities<Activities>({
@@ -116,7 +119,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   let inFlight = 0
   let ledger = Promise.resolve()
 
-  const receive = (event: SubscriptionEvent) => void inbox.push(event)
+  const traces = eventTraces()
+  const receive = (event: SubscriptionEvent) => void inbox.push(traces.keep(event))
   wf.setHandler(marketplaceEventSignal, receive)
   wf.setHandler(buyerConfirmedSignal, (buyer) => receive({ type: 'buyer.confirmed', buyer }))
   wf.setHandler(provisioningReportedSignal, (report) =>
@@ -161,7 +165,16 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       )
     }
     state = apply(
-      start({ subscription, retentionDays: input.settings.retentionDays, origin: input.origin, converge }, now()),
+      start(
+        {
+          subscription,
+          retentionDays: input.settings.retentionDays,
+          origin: input.origin,
+          converge,
+          provisionAdopted: wf.patched(PROVISION_ADOPTED_PATCH),
+        },
+        now(),
+      ),
     )
   }
   publish()
@@ -177,7 +190,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         carried: { state: persist(state), decisions, inbox },
       })
     }
-    state = apply(dispatch(state, event, now()))
+    const current: DriverState = state
+    state = traces.within(event, (): DriverState => apply(dispatch(current, event, now())))
     publish()
   }
   // Final: let the last effects (deprovision) and any waiting vendor request finish first.
@@ -218,7 +232,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
   function settle(effectType: string, { event, note }: EffectResult) {
     if (note) record(effectType, note)
-    if (event) inbox.push(event)
+    if (event) inbox.push(traces.keep(event))
   }
 
   /** Tells the usage ledger of a new status, plan or term, in order, off every other lane. */

@@ -7,9 +7,11 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
+import type { Span } from '@opentelemetry/api'
 import type { z } from 'zod'
 import type { Logger } from '../../config/logger.ts'
 import { observeMarketplaceCall } from '../../observability/metrics.ts'
+import { withClientSpan } from '../../observability/tracing.ts'
 import type { TokenProvider } from './auth.ts'
 import { MarketplaceError, parseRetryAfter, readErrorBody } from './errors.ts'
 
@@ -65,11 +67,31 @@ export type Transport = <T>(request: Request<T>) => Promise<Response<T>>
 export function createTransport(options: TransportOptions): Transport {
   const { baseUrl, logger, timeoutMs } = options
   const doFetch = options.fetch ?? fetch
-  const origin = new URL(baseUrl).origin
+  const { origin, hostname } = new URL(baseUrl)
 
-  async function attempt<T>(req: Request<T>, correlationId: string, n: number): Promise<Response<T>> {
+  /** One attempt, in its own client span (traces on) named by operation, never by URL. */
+  const tracedAttempt = <T>(req: Request<T>, correlationId: string, n: number) =>
+    withClientSpan(
+      `marketplace ${req.operation}`,
+      {
+        'marketplace.operation': req.operation,
+        'http.request.method': req.method,
+        'server.address': hostname,
+        'x-ms-correlationid': correlationId,
+      },
+      (span, traceHeaders) => attempt(req, correlationId, n, span, traceHeaders),
+    )
+
+  async function attempt<T>(
+    req: Request<T>,
+    correlationId: string,
+    n: number,
+    span: Span | undefined,
+    traceHeaders: Record<string, string>,
+  ): Promise<Response<T>> {
     const url = buildUrl(baseUrl, origin, req)
     const requestId = randomUUID()
+    span?.setAttribute('x-ms-requestid', requestId)
     const started = performance.now()
     const log = { operation: req.operation, method: req.method, requestId, correlationId, attempt: n }
     const authorization = `Bearer ${await bearerToken(options.token, req.operation, correlationId)}`
@@ -80,6 +102,7 @@ export function createTransport(options: TransportOptions): Transport {
         'x-ms-requestid': requestId,
         'x-ms-correlationid': correlationId,
         ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...traceHeaders,
         ...req.headers,
       })
     } catch (cause) {
@@ -127,6 +150,7 @@ export function createTransport(options: TransportOptions): Transport {
     }
     const ids = { requestId: res.headers.get('x-ms-requestid') ?? requestId, correlationId }
     const outcome = { ...log, ...ids, status: res.status, durationMs: elapsed(started) }
+    span?.setAttribute('http.response.status_code', res.status)
     observeMarketplaceCall(req.operation, res.status, outcome.durationMs / 1000)
     if (!res.ok) {
       const errorBody = parseJson(text)
@@ -169,7 +193,7 @@ export function createTransport(options: TransportOptions): Transport {
     const attempts = Math.max(1, options.retry?.attempts ?? 1)
     for (let n = 1; ; n++) {
       try {
-        return await attempt(req, correlationId, n)
+        return await tracedAttempt(req, correlationId, n)
       } catch (err) {
         const delay = n < attempts ? retryDelay(err, n, options.retry) : undefined
         if (delay === undefined) throw err

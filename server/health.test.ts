@@ -51,6 +51,17 @@ describe('GET /ready (readiness)', () => {
     expect(await res.json()).toEqual({ status: 'ready', checks: { temporal: 'ok' } })
   })
 
+  it('is 503 as soon as the process drains, while liveness stays 200', async () => {
+    let draining = false
+    const server = app(up, { draining: () => draining })
+    expect((await server.request('/ready')).status).toBe(200)
+    draining = true
+    const res = await server.request('/ready')
+    expect(res.status).toBe(503)
+    expect(await res.json()).toEqual({ status: 'draining' })
+    expect((await server.request('/health')).status).toBe(200)
+  })
+
   it('is 503 naming the failing check, and no details, when Temporal does not', async () => {
     const res = await app(down).request('/ready')
     expect(res.status).toBe(503)

@@ -3,9 +3,10 @@
  *
  * - `GET /health` (liveness, public): 200 `{ status: 'ok' }` while the process answers at all. Nothing
  *   about the deployment: anyone may call it.
- * - `GET /ready` (readiness, public): 200 when this process can serve, 503 when it cannot (Temporal, where
- *   every subscription lives, unreachable, or another registered check failing, e.g. draining on
- *   shutdown). Says which check failed, never addresses or versions. Only what every route needs belongs
+ * - `GET /ready` (readiness, public): 200 when this process can serve, 503 when it cannot: draining on
+ *   SIGTERM (at once, without asking anything, while `/health` stays 200 and requests in flight are still
+ *   answered), Temporal, where every subscription lives, unreachable, or another registered check failing.
+ *   Says which check failed, never addresses or versions. Only what every route needs belongs
  *   here: a part that some routes need (the metering database) must not take the webhook out of a load
  *   balancer.
  * - `GET /health/details` (behind the `/api` guard: `ADMIN_API_KEY` or an admin Entra token): the same
@@ -30,6 +31,8 @@ export interface HealthDeps {
    * when ready and throws (or rejects) when not.
    */
   checks?: Record<string, () => Promise<unknown>>
+  /** True once the process has begun to shut down: a load balancer must stop sending it requests. */
+  draining?: () => boolean
 }
 
 const TEMPORAL_DEADLINE_MS = 3_000
@@ -61,6 +64,7 @@ export function health(deps: HealthDeps) {
   return new Hono()
     .get('/health', (c) => c.json({ status: 'ok' }))
     .get('/ready', async (c) => {
+      if (deps.draining?.()) return c.json({ status: 'draining' }, 503)
       const outcomes = await runChecks()
       const checks = Object.fromEntries(
         Object.entries(outcomes).map(([name, o]) => [name, o.status === 'fulfilled' ? 'ok' : 'failing']),

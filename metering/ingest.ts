@@ -168,9 +168,14 @@ async function store(db: pg.Pool | pg.PoolClient, events: Candidate[], atOnce: b
   const ids = new Set<string>()
   const first = events.filter((e) => !ids.has(e.id) && ids.add(e.id)).sort((a, b) => (a.id < b.id ? -1 : 1))
   // The events, and their hours' totals for the events that are new (ordered, so concurrent ingests lock
-  // hour rows in the same order and cannot deadlock). Timestamps go as ISO strings: pg's own formatting
-  // of a Date costs more than the rest of the request's JavaScript.
-  const { rows } = await db.query<{ inserted: string[] | null; taken: { s: string; d: string; h: string }[] | null }>({
+  // hour rows in the same order and cannot deadlock). Timestamps go as ISO strings, cheaper than pg's own
+  // formatting of Dates.
+  // Which ids are new, and which hours took their events, come back only when not all of them did.
+  const { rows } = await db.query<{
+    count: string
+    inserted: string[] | null
+    taken: { s: string; d: string; h: string }[] | null
+  }>({
     name: 'metering-ingest-store',
     text: `WITH ins AS (
        INSERT INTO usage_events (id, subscription_id, dimension, quantity, occurred_at, hour)
@@ -183,8 +188,10 @@ async function store(db: pg.Pool | pg.PoolClient, events: Candidate[], atOnce: b
        ON CONFLICT (subscription_id, dimension, hour) DO UPDATE SET quantity = usage_hours.quantity + excluded.quantity
         WHERE usage_hours.status = 'open'
        RETURNING subscription_id, dimension, hour)
-     SELECT (SELECT array_agg(id) FROM ins) AS inserted,
-            (SELECT json_agg(json_build_object('s', subscription_id, 'd', dimension, 'h', hour)) FROM up) AS taken,
+     SELECT (SELECT count(*) FROM ins) AS count,
+            (SELECT CASE WHEN count(*) < cardinality($1::text[]) THEN array_agg(id) END FROM ins) AS inserted,
+            (SELECT CASE WHEN NOT $7 THEN json_agg(json_build_object('s', subscription_id, 'd', dimension, 'h', hour)) END
+               FROM up) AS taken,
             CASE WHEN $7::boolean AND (SELECT count(*) FROM up) < (SELECT count(*) FROM hours)
                  THEN ingest_hour_not_open() END AS refused`,
     values: [
@@ -198,7 +205,7 @@ async function store(db: pg.Pool | pg.PoolClient, events: Candidate[], atOnce: b
     ],
   })
   const taken = new Set((rows[0]?.taken ?? []).map((t) => hourKey(t.s, t.d, new Date(t.h))))
-  const fresh = new Set(rows[0]?.inserted ?? [])
+  const fresh = new Set(Number(rows[0]!.count) === first.length ? first.map((e) => e.id) : (rows[0]!.inserted ?? []))
   const outcomes = new Map<Candidate, IngestResult>()
   const stored: Candidate[] = []
   const again: Candidate[] = []

@@ -4,7 +4,8 @@
  * subscriptions already running in production: guard it with `patched()` instead. `before-convergence.*`
  * were recorded before `CONVERGENCE_PATCH` (workflows/subscription.ts): they replay on the legacy path;
  * `before-ledger.*` before `LEDGER_PATCH` (no report to the usage ledger); `before-local-decide.*` before
- * `DECIDE_LOCALLY_PATCH` (workflows/effects.ts: a customer's change decided by an activity).
+ * `DECIDE_LOCALLY_PATCH` (workflows/effects.ts: a customer's change decided by an activity);
+ * `before-provision-adopted.*` before `PROVISION_ADOPTED_PATCH` (an adopted Subscribed one not provisioned).
  * Keep such files when re-recording; they stand for runs still open in production.
  */
 import { readdirSync, readFileSync } from 'node:fs'

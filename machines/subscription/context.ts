@@ -58,6 +58,8 @@ export interface SubscriptionContext {
    * False only for runs recorded before convergence existed, which replay the edges they took then.
    */
   converge: boolean
+  /** See `SubscriptionInput.provisionAdopted`. */
+  provisionAdopted?: boolean
   /** Microsoft's view differed while the subscription was busy: read it again once it is idle. */
   resyncDue?: boolean
   unsubscribedAt?: string
@@ -71,13 +73,20 @@ export interface SubscriptionInput {
   /**
    * `purchase`: a new subscription to provision (landing page, Subscribe webhook).
    * `adoption`: an existing one this service learns about from a webhook or reconciliation; it is
-   * taken in the state Microsoft reports, without provisioning.
+   * taken in the state Microsoft reports, without provisioning (but see `provisionAdopted`).
    */
   origin: 'purchase' | 'adoption'
   /** When the subscription was first seen (set by the driver). */
   startedAt?: string
   /** See `SubscriptionContext.converge`; true unless the workflow replays a run from before it. */
   converge?: boolean
+  /**
+   * An adopted subscription that is Subscribed at Microsoft is provisioned, not taken in as it stands: a
+   * webhook other than Subscribe (a Reinstate, a ChangePlan) for one this service never saw means a customer
+   * Microsoft bills and the vendor never set up, which reconciliation would then find in sync. The workflow
+   * sets it for runs started since it existed; false by default.
+   */
+  provisionAdopted?: boolean
 }
 
 const MAX_OPERATIONS = 500

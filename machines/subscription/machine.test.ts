@@ -46,6 +46,24 @@ describe('routing: where a new workflow starts', () => {
     expect(run.context.subscription.saasSubscriptionStatus).toBe('Subscribed')
   })
 
+  it('provisions an adopted Subscribed subscription when the workflow asks, without activating it again', () => {
+    const run = Run.adopt('Subscribed', {}, { provisionAdopted: true })
+    expect(run.step).toBe('provisioning')
+    expect(run.last.effects.map((e) => e.type)).toEqual(['provision'])
+    run.send({ type: 'provisioning.completed' })
+    expect(run.step).toBe('subscribed.idle')
+    expect(run.last.effects.map((e) => e.type)).not.toContain('activate')
+  })
+
+  it.each(['Suspended', 'Unsubscribed', 'PendingFulfillmentStart'] as const)(
+    'provisions no adopted %s subscription at start, even when the workflow asks',
+    (status) => {
+      const run = Run.adopt(status, {}, { provisionAdopted: true })
+      expect(run.last.effects.map((e) => e.type)).not.toContain('provision')
+      expect(run.step).toBe(Run.adopt(status).step)
+    },
+  )
+
   it('adopts a Suspended subscription as suspended and limits access', () => {
     const run = Run.adopt('Suspended')
     expect(run.step).toBe('suspended.idle')

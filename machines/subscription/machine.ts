@@ -284,6 +284,7 @@ export const subscriptionMachine = setup({
     activatedByMicrosoft: ({ context }) => context.subscription.saasSubscriptionStatus === 'Subscribed',
     adopted: ({ context }, params: { status: 'Subscribed' | 'Suspended' }) =>
       context.origin === 'adoption' && context.subscription.saasSubscriptionStatus === params.status,
+    provisionsAdopted: ({ context }) => context.provisionAdopted === true,
     unsubscribedAlready: ({ context }) => context.subscription.saasSubscriptionStatus === 'Unsubscribed',
     changeToDecide: isChangeToDecide,
     confirmedChange: isConfirmedChange,
@@ -320,6 +321,7 @@ export const subscriptionMachine = setup({
     operations: [],
     requests: [],
     converge: input.converge ?? true,
+    provisionAdopted: input.provisionAdopted,
   }),
   initial: 'routing',
   output: ({ context }) => ({
@@ -391,6 +393,10 @@ export const subscriptionMachine = setup({
       always: [
         { guard: 'unsubscribedAlready', target: 'unsubscribed' },
         { guard: { type: 'adopted', params: { status: 'Suspended' } }, target: 'suspended' },
+        {
+          guard: and([{ type: 'adopted', params: { status: 'Subscribed' as const } }, 'provisionsAdopted']),
+          target: 'provisioning',
+        },
         { guard: { type: 'adopted', params: { status: 'Subscribed' } }, target: 'subscribed' },
         { target: 'awaitingBuyer' },
       ],

@@ -100,23 +100,17 @@ describe('subscriptions the service never heard of', () => {
     expect(hookCalls(id).filter((hook) => hook === 'provision')).toHaveLength(1)
   })
 
-  // KNOWN DEFECT, reported, not fixed here: a webhook other than Subscribe for a subscription the service never
-  // heard of starts its workflow as an `adoption` (server/subscriptions-gateway.ts `deliver`), which the
-  // machine takes in as it stands, without provisioning; reconciliation then finds it known and in sync, so
-  // the customer is never provisioned. Reconciliation adopts the same subscription with provisioning
-  // (above). The fix is in the machine's routing and the gateway, not in reconciliation: when this starts
-  // failing, it is fixed; make it a plain `it`.
-  it.fails(
-    'provisions one it never heard of when its Reinstate webhook comes first, as reconciliation does',
-    async () => {
-      const { id } = m().purchase({ offerId: 'contoso-analytics', planId: 'instant', ...silently }).subscription
-      m().suspend(id, silently)
-      m().reinstate(id)
+  // A webhook other than Subscribe for a subscription the service never heard of starts its workflow as an
+  // `adoption`; Subscribed at Microsoft, it is provisioned as reconciliation would (PROVISION_ADOPTED_PATCH),
+  // or the customer Microsoft bills would never be set up and every later run would find it in sync.
+  it('provisions one it never heard of when its Reinstate webhook comes first, as reconciliation does', async () => {
+    const { id } = m().purchase({ offerId: 'contoso-analytics', planId: 'instant', ...silently }).subscription
+    m().suspend(id, silently)
+    m().reinstate(id)
 
-      await reach(id, (v) => v.step === 'subscribed.idle', 'taken in')
-      expect(hookCalls(id)).toContain('provision')
-    },
-  )
+    await reach(id, (v) => v.step === 'subscribed.idle', 'taken in')
+    expect(hookCalls(id)).toContain('provision')
+  })
 
   it('reports one still waiting for the buyer, loudly once past the activation deadline, and starts nothing', async () => {
     const { id } = m().purchase({ offerId: 'contoso-analytics', planId: 'team' }).subscription

@@ -56,6 +56,18 @@ const scenarios: Record<string, () => Promise<string>> = {
     await reach(id, (v) => v.saasSubscriptionStatus === 'Unsubscribed')
     return id
   },
+  async 'adopted-by-reinstate-then-unsubscribed'() {
+    // Unknown to the service until its Reinstate webhook: adopted (and provisioned, since
+    // PROVISION_ADOPTED_PATCH), then cancelled.
+    const purchase = m().purchase({ offerId: 'contoso-analytics', planId: 'instant', webhook: false })
+    const id = purchase.subscription.id
+    m().suspend(id, { webhook: false })
+    m().reinstate(id)
+    await reach(id, (v) => v.step === 'subscribed.idle')
+    m().unsubscribe(id)
+    await reach(id, (v) => v.saasSubscriptionStatus === 'Unsubscribed')
+    return id
+  },
 }
 
 it.each(Object.keys(scenarios))('replays the history of %s against the current workflow code', async (name) => {

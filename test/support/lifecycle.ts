@@ -52,18 +52,20 @@ export function facts(overrides: Partial<SubscriptionFacts> = {}): SubscriptionF
 /** `converge: false` is a run recorded before convergence, which replays the edges it took then. */
 export interface RunOptions {
   converge?: boolean
+  provisionAdopted?: boolean
 }
 
 export function input(
   origin: SubscriptionInput['origin'],
   overrides: Partial<SubscriptionFacts> = {},
-  { converge }: RunOptions = {},
+  { converge, provisionAdopted }: RunOptions = {},
 ): SubscriptionInput {
   return {
     subscription: facts(overrides),
     origin,
     retentionDays: RETENTION_DAYS,
     ...(converge === undefined ? {} : { converge }),
+    ...(provisionAdopted === undefined ? {} : { provisionAdopted }),
   }
 }
 

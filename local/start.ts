@@ -15,7 +15,9 @@ import { startEmulator, type EmulatorHandle } from '../emulator/index.ts'
 import { startPostgres, type PostgresServer } from '../metering/postgres-server.ts'
 import { resolveTemporalCli } from '../scripts/temporal-cli.mjs'
 import { startHttpServer } from '../server/start.ts'
-import { startDevServer, type DevServer } from '../temporal/dev-server.ts'
+import { serveMetrics } from '../observability/metrics-server.ts'
+import { setupTracing } from '../observability/tracing.ts'
+import { freePort, startDevServer, type DevServer } from '../temporal/dev-server.ts'
 import { temporalSettings } from '../temporal/connection.ts'
 import { quietTemporalRuntime, startWorker } from '../worker/start.ts'
 
@@ -78,7 +80,15 @@ async function main() {
   }
 
   const config = loadConfig(env)
-  quietTemporalRuntime(config.logLevel)
+  // Metrics as in production (README, "Metrics and alerts"), at METRICS_PORT and TEMPORAL_METRICS_PORT or
+  // free ports: one registry here, since the server and the worker share this process.
+  const temporalMetrics = `${config.http.host}:${config.metrics.temporalPort ?? (await freePort())}`
+  quietTemporalRuntime(config.logLevel, { metricsBindAddress: temporalMetrics })
+  const metrics = await serveMetrics({ host: config.http.host, port: config.metrics.port ?? 0 })
+  stops.unshift(() => metrics.close())
+  // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, before the worker and the server take their interceptors.
+  const traced = await setupTracing({ serviceName: 'saas-fulfillment' })
+  if (traced) stops.push(() => traced.shutdown())
   const settings = temporalSettings()
   const worker = await startWorker({ config, logger, temporal: settings })
   stops.unshift(() => worker.stop())
@@ -98,6 +108,10 @@ async function main() {
     temporal
       ? `  Temporal UI        ${temporal.uiUrl}   (gRPC ${temporal.address}, data in .data/temporal.db)`
       : `  Temporal           ${env.TEMPORAL_ADDRESS}`,
+    `  Metrics            ${metrics.url}   (server and worker; Temporal SDK: http://${temporalMetrics}/metrics)`,
+    ...(traced
+      ? [`  Traces             OTLP to ${env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT}`]
+      : []),
     emulator
       ? `  Marketplace emulator driver  ${emulator.driverUrl}   (API ${emulator.apiUrl}; buy: curl -X POST ${emulator.driverUrl}/purchases -H 'content-type: application/json' -d '{"offerId":"contoso-analytics","planId":"basic"}')`
       : `  Marketplace API    ${config.marketplace.apiUrl}`,

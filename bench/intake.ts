@@ -8,6 +8,7 @@
  * one on both sides.
  * @module
  */
+import { readFileSync } from 'node:fs'
 import pMap from 'p-map'
 import { silentLogger } from '../config/logger.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
@@ -22,6 +23,18 @@ export interface IntakeFigures {
   floor: Latency & { perSecond: number }
   /** Throughput of the webhook over the floor's. */
   ratio: number
+  /**
+   * CPU time (user + system, ms) each process spent per intake, each way: what a webhook costs beyond the
+   * floor, process by process. `bench` is this process: the load generator, and the emulator that answers
+   * Get Operation (Microsoft's side, on another machine in production).
+   */
+  cpuMsPerIntake: { webhook: Record<string, number>; floor: Record<string, number> }
+}
+
+/** CPU time a process has used so far, in ms (Linux: utime + stime of /proc/<pid>/stat, 10 ms ticks). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 interface Renewal {
@@ -54,7 +67,23 @@ export async function measureIntake(
   service: Service,
   items: Renewal[],
   { concurrency, total }: { concurrency: number; total: number },
+  /** The Temporal server's process, when it is on this machine. */
+  temporalPid?: number,
 ): Promise<IntakeFigures> {
+  const pids: Record<string, number | undefined> = {
+    server: service.servers[0]!.process.pid,
+    worker: service.workers[0]!.process.pid,
+    temporal: temporalPid,
+    bench: process.pid,
+  }
+  const processes = Object.entries(pids).filter((e): e is [string, number] => e[1] !== undefined)
+  const cpu = { webhook: new Map<string, number>(), floor: new Map<string, number>() }
+  /** Runs one round and adds the CPU each process spent in it to `side`'s account. */
+  const accounted = async (side: Map<string, number>, round: () => Promise<unknown>) => {
+    const before = processes.map(([, pid]) => cpuMs(pid))
+    await round()
+    processes.forEach(([name, pid], i) => side.set(name, (side.get(name) ?? 0) + cpuMs(pid) - before[i]!))
+  }
   const gateway = createSubscriptionsGateway({
     client: service.temporal,
     taskQueue: service.taskQueue,
@@ -71,31 +100,43 @@ export async function measureIntake(
   for (let r = 0; r < rounds; r++) {
     const batch = Array.from({ length: perRound }, (_, i) => items[(r * perRound + i) % items.length]!)
     let started = performance.now()
-    await pMap(
-      batch,
-      async (item, i) => {
-        const t = performance.now()
-        const res = await service.deliver(item.payload, { authorization: `Bearer ${tokens[i % tokens.length]}` })
-        await res.arrayBuffer()
-        if (res.status !== 200) throw new Error(`webhook answered ${res.status}`)
-        webhookMs.push(performance.now() - t)
-      },
-      { concurrency },
+    await accounted(cpu.webhook, () =>
+      pMap(
+        batch,
+        async (item, i) => {
+          const t = performance.now()
+          const res = await service.deliver(item.payload, { authorization: `Bearer ${tokens[i % tokens.length]}` })
+          await res.arrayBuffer()
+          if (res.status !== 200) throw new Error(`webhook answered ${res.status}`)
+          webhookMs.push(performance.now() - t)
+        },
+        { concurrency },
+      ),
     )
     webhookWall += performance.now() - started
     started = performance.now()
-    await pMap(
-      batch,
-      async (item) => {
-        const t = performance.now()
-        await gateway.deliver(item.id, item.event)
-        floorMs.push(performance.now() - t)
-      },
-      { concurrency },
+    await accounted(cpu.floor, () =>
+      pMap(
+        batch,
+        async (item) => {
+          const t = performance.now()
+          await gateway.deliver(item.id, item.event)
+          floorMs.push(performance.now() - t)
+        },
+        { concurrency },
+      ),
     )
     floorWall += performance.now() - started
   }
   const webhook = { ...latency(webhookMs), perSecond: Math.round((webhookMs.length / webhookWall) * 1000) }
   const floor = { ...latency(floorMs), perSecond: Math.round((floorMs.length / floorWall) * 1000) }
-  return { concurrency, webhook, floor, ratio: +(webhook.perSecond / floor.perSecond).toFixed(2) }
+  const perIntake = (side: Map<string, number>, n: number) =>
+    Object.fromEntries([...side].map(([name, ms]) => [name, +(ms / n).toFixed(1)]))
+  return {
+    concurrency,
+    webhook,
+    floor,
+    ratio: +(webhook.perSecond / floor.perSecond).toFixed(2),
+    cpuMsPerIntake: { webhook: perIntake(cpu.webhook, webhookMs.length), floor: perIntake(cpu.floor, floorMs.length) },
+  }
 }

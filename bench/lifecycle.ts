@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'saas-bench-'))
 const server = await startDevServer({ cliPath: resolveTemporalCli(), dbFile: join(dir, 'temporal.db'), uiPort: false })
 try {
   const loadBefore = loadavg()[0]
-  const figures = await runBench(server.address, short ? SHORT : FULL)
+  const figures = await runBench(server.address, short ? SHORT : FULL, server.process.pid)
   const result = {
     at: new Date().toISOString(),
     mode: short ? 'short' : 'full',

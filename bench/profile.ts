@@ -43,8 +43,8 @@ try {
   const ids = await buyFleet(service, 32)
   const items = await renewals(service, ids)
   service.servers[0]!.process.kill('SIGUSR2')
-  const c1 = await measureIntake(service, items, { concurrency: 1, total: 100 })
-  const c32 = await measureIntake(service, items, { concurrency: 32, total: 640 })
+  const c1 = await measureIntake(service, items, { concurrency: 1, total: 100 }, temporal.process.pid)
+  const c32 = await measureIntake(service, items, { concurrency: 32, total: 640 }, temporal.process.pid)
   console.log(JSON.stringify({ c1, c32 }, null, 1))
 
   // One customer change: what happens between the webhook's signal and the PATCH.

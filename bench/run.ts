@@ -55,7 +55,8 @@ export const SHORT: BenchPlan = {
   memory: [0, 50],
 }
 
-export async function runBench(temporalAddress: string, plan: BenchPlan) {
+/** `temporalPid`: the Temporal server's process, so the intake accounts its CPU too. */
+export async function runBench(temporalAddress: string, plan: BenchPlan, temporalPid?: number) {
   const started = performance.now()
   const progress = (what: string) =>
     console.error(`bench: ${what} (${Math.round((performance.now() - started) / 1000)} s)`)
@@ -81,7 +82,7 @@ export async function runBench(temporalAddress: string, plan: BenchPlan) {
     const items = await renewals(service, fleet)
     progress('fleet bought')
     const intake = []
-    for (const step of plan.intake) intake.push(await measureIntake(service, items, step))
+    for (const step of plan.intake) intake.push(await measureIntake(service, items, step, temporalPid))
 
     progress('intake measured')
     const rates = []

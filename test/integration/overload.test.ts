@@ -1,8 +1,9 @@
 /**
  * Acknowledgements first under overload: with every activity slot of the worker's main queue taken by slow
  * provisioning (and more queued behind it), a customer's ChangeQuantity is still decided by the vendor and
- * PATCHed inside Microsoft's 10-second window, because deciding and acknowledging run on a task queue of
- * their own with slots of their own (workflows/task-queues.ts, worker/create-worker.ts).
+ * PATCHed inside Microsoft's 10-second window, because deciding runs in a local activity (local-activity
+ * slots, workflows/effects.ts) and acknowledging on a task queue of its own with slots of its own
+ * (workflows/task-queues.ts, worker/create-worker.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../config/logger.ts'

@@ -18,7 +18,8 @@ export function vendorActivities(hooks: VendorHooks) {
     const execution = info.workflowExecution
     return {
       key: `${execution ? `${execution.workflowId}/${execution.runId}` : info.taskQueue}/${info.activityId}`,
-      heartbeat,
+      // A local activity (deciding a change, workflows/effects.ts) cannot heartbeat: the SDK would warn on each.
+      heartbeat: info.isLocal ? () => undefined : heartbeat,
       signal: cancellationSignal(),
     }
   }

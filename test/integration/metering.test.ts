@@ -320,6 +320,42 @@ describe('operators', () => {
   })
 })
 
+describe('the 24-hour watch', () => {
+  it('alerts on an hour not yet accepted as its deadline nears, and no more once Microsoft has it', async () => {
+    // Alerting from the hour's first second on, so the previous hour (its deadline 23 hours away) is near.
+    const watch = await startMetering({
+      settings: {
+        databaseUrl: h.config.metering!.databaseUrl,
+        catalogPath: h.config.metering!.catalogPath,
+        graceMs: 0,
+        stateMaxAgeMs: 0,
+        alertBeforeMs: 24 * HOUR - 1_000,
+      },
+      marketplace,
+      logger: silentLogger,
+    })
+    try {
+      const id = buy()
+      await post([event(id, 150)])
+      m().suspend(id, { webhook: false })
+      const waiting = await watch.submit()
+      expect(waiting.alerts).toContainEqual(
+        expect.objectContaining({
+          kind: 'deadline',
+          subscriptionId: id,
+          message: expect.stringMatching(/is waiting, not yet accepted; Microsoft's deadline is/) as unknown,
+        }),
+      )
+      m().reinstate(id, { webhook: false })
+      const accepted = await watch.submit()
+      expect(await hourOf(id, lastHour())).toMatchObject({ status: 'accepted' })
+      expect(accepted.alerts.filter((a) => a.subscriptionId === id)).toEqual([])
+    } finally {
+      await watch.close()
+    }
+  })
+})
+
 describe('reconciliation', () => {
   it("finds the day's mismatch with Microsoft's GET /usageEvents", async () => {
     const id = buy()

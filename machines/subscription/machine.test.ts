@@ -622,6 +622,25 @@ describe('a customer change in any step: decided and answered whatever the lifec
     expect(run.context.operations).toContain('op-change')
   })
 
+  // Open defect, found by the soak (bench/README.md §6): overtaken while still being *decided* (the
+  // workflow took both webhooks before either decision came back: a worker down, a restarted service), the
+  // first change's decision is ignored, so it is never acknowledged, never settles, and Microsoft's view is
+  // never read: its plan is lost. Microsoft runs one operation at a time (docs/marketplace-contract.md
+  // §2.7), so the first one had settled, accepted by default past its 10 s (§4.2), before the second began.
+  it.fails('keeps a change overtaken by the next one while it was still being decided', () => {
+    const run = reach('subscribed.deciding') // ChangePlan op-change to premium, InProgress when verified
+    const effects = [
+      run.send(changeQuantity('op-q', 8, { timeStamp: minutes(2) })),
+      run.send({ type: 'change.decided', operationId: 'op-change', accept: true, byDefault: true }),
+      run.send({ type: 'change.decided', operationId: 'op-q', accept: true, byDefault: true }),
+      run.send({ type: 'operation.settled', operationId: 'op-q', status: 'Succeeded' }),
+    ].flatMap((step) => step.effects)
+    // Microsoft's view, if the service reads it: both changes accepted.
+    if (effects.some((e) => e.type === 'resync'))
+      run.send(observed({ saasSubscriptionStatus: 'Subscribed', planId: 'premium', quantity: 8 }))
+    expect(run.context.subscription).toMatchObject({ planId: 'premium', quantity: 8 })
+  })
+
   it('refuses vendor requests while a customer change is open, and says why', () => {
     for (const from of ['subscribed.deciding', 'subscribed.acknowledging'] as const) {
       const run = reach(from)

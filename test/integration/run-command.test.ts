@@ -64,6 +64,10 @@ it('runs the whole service locally, stops cleanly, and resumes a provisioning af
   expect(ready.status).toBe(200)
   expect(await ready.json()).toMatchObject({ status: 'ready', checks: { temporal: 'ok' } })
   expect((await fetch(`http://127.0.0.1:${ports.LOCAL_TEMPORAL_UI_PORT}/`)).status).toBe(200)
+  // Metrics as in production, where it prints them: the server's (with the worker's) and the Temporal SDK's.
+  const [, metrics, sdk] = /Metrics {12}(\S+) .*Temporal SDK: (\S+)\)/.exec(first.output) ?? []
+  expect(await (await fetch(metrics!)).text()).toMatch(/^http_requests_total\{[^}]*route="\/health"/m)
+  await eventually(async () => /^temporal_/m.test(await (await fetch(sdk!)).text()), { what: 'Temporal SDK metrics' })
 
   const purchase = (await (
     await fetch(`${emulator}/driver/purchases`, {

@@ -33,11 +33,19 @@ export async function closeHours(pool: pg.Pool, catalog: Catalog, now: number, g
   return inTransaction(pool, async (client) => {
     // One closer at a time: included quantities are consumed in hour order.
     await client.query("SELECT pg_advisory_xact_lock(hashtext('saas-metering-close'))")
+    // The hours first, locked: an ingest still adding to one is waited for; a later one finds it closed.
+    const { rows: closing } = await client.query<{ subscription_id: string; dimension: string; hour: Date }>(
+      `SELECT subscription_id, dimension, hour FROM usage_hours
+        WHERE status = 'open' AND hour <= $1 ORDER BY subscription_id, dimension, hour FOR UPDATE`,
+      [new Date(now - graceMs - HOUR_MS)],
+    )
+    if (closing.length === 0) return 0
+    // Then their events, in a statement of its own: its snapshot, taken once the locks are held, has every
+    // event of those ingests (one statement's snapshot would predate what it waited for).
     const { rows } = await client.query<ClosingRow>(
-      `WITH closing AS (
-         SELECT subscription_id, dimension, hour, carried_in FROM usage_hours
-          WHERE status = 'open' AND hour <= $1 ORDER BY subscription_id, dimension, hour FOR UPDATE)
-       SELECT c.subscription_id, c.dimension, c.hour, c.carried_in, t.billable, t.held FROM closing c
+      `SELECT c.subscription_id, c.dimension, c.hour, c.carried_in, t.billable, t.held
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(sub, dim, hour)
+         JOIN usage_hours c ON c.subscription_id = k.sub AND c.dimension = k.dim AND c.hour = k.hour
        LEFT JOIN LATERAL (
          SELECT sum(e.quantity) FILTER (WHERE st.status = 'Subscribed') AS billable,
                 sum(e.quantity) FILTER (WHERE st.status IS DISTINCT FROM 'Subscribed') AS held
@@ -48,9 +56,8 @@ export async function closeHours(pool: pg.Pool, catalog: Catalog, now: number, g
               ORDER BY s.since DESC LIMIT 1) st ON true
           WHERE e.subscription_id = c.subscription_id AND e.dimension = c.dimension AND e.hour = c.hour) t ON true
        ORDER BY c.hour`,
-      [new Date(now - graceMs - HOUR_MS)],
+      [closing.map((r) => r.subscription_id), closing.map((r) => r.dimension), closing.map((r) => r.hour)],
     )
-    if (rows.length === 0) return 0
     const ids = [...new Set(rows.map((r) => r.subscription_id))]
     const history = await histories(client, ids)
     const consumed = await loadConsumed(client, ids)

@@ -172,8 +172,10 @@ export function createObserver(deps: {
 
   async function record(found: Map<string, Subscription>, at: Date): Promise<void> {
     const ids = [...found.keys()]
+    // Asked before, not merely reported by its workflow (whose report carries the workflow's time, later
+    // than the activation).
     const { rows } = await pool.query<{ subscription_id: string }>(
-      'SELECT DISTINCT subscription_id FROM metering_subscription_states WHERE subscription_id = ANY($1)',
+      'SELECT subscription_id FROM metering_subscriptions WHERE subscription_id = ANY($1)',
       [ids],
     )
     const seen = new Set(rows.map((r) => r.subscription_id))

@@ -94,7 +94,7 @@ describe('ingest', () => {
       const result = await run(config, values)
       if ((config as { name?: string }).name === 'metering-ingest-look-up' && !closed) {
         closed = true
-        await run("UPDATE usage_hours SET status = 'pending' WHERE subscription_id = $1 AND hour = $2", [
+        await run("UPDATE usage_hours SET status = 'included' WHERE subscription_id = $1 AND hour = $2", [
           id,
           lastHour(),
         ])
@@ -108,7 +108,7 @@ describe('ingest', () => {
       pool.query = query
     }
     expect(closed).toBe(true)
-    expect(await hourRow(id, lastHour())).toEqual({ quantity: 3, status: 'pending' })
+    expect(await hourRow(id, lastHour())).toEqual({ quantity: 3, status: 'included' })
     expect(await hourRow(id, currentHour())).toEqual({ quantity: 9, status: 'open' })
     const { rows } = await metering.pool.query<{ hour: Date; n: string }>(
       'SELECT hour, count(*) AS n FROM usage_events WHERE subscription_id = $1 GROUP BY hour ORDER BY hour',
@@ -118,5 +118,48 @@ describe('ingest', () => {
       [lastHour().toISOString(), 1],
       [currentHour().toISOString(), 2],
     ])
+  })
+
+  it('closes an hour with the events of an ingest that commits while the close waits for it', async () => {
+    const id = buy()
+    const at = new Date(lastHour().getTime() + 20 * 60_000)
+    await metering.ingest([event(id, 150, at)])
+    // An ingest of 30 more units for the hour, stored but not yet committed (holding the hour's row).
+    const ingest = await metering.pool.connect()
+    try {
+      await ingest.query('BEGIN')
+      await ingest.query(
+        `INSERT INTO usage_events (id, subscription_id, dimension, quantity, occurred_at, hour)
+         VALUES ($1, $2, 'api-calls', 30, $3, $4)`,
+        [randomUUID(), id, at, lastHour()],
+      )
+      await ingest.query(
+        'UPDATE usage_hours SET quantity = quantity + 30 WHERE subscription_id = $1 AND dimension = $2 AND hour = $3',
+        [id, 'api-calls', lastHour()],
+      )
+      const submission = metering.submit()
+      // The close is waiting for that row: then the ingest commits.
+      await expect
+        .poll(
+          async () =>
+            (
+              await metering.pool.query(
+                "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'",
+              )
+            ).rowCount,
+          { timeout: 10_000 },
+        )
+        .toBe(1)
+      await ingest.query('COMMIT')
+      await submission
+    } finally {
+      ingest.release()
+    }
+    const { rows } = await metering.pool.query<{ quantity: string; reported: string; status: string }>(
+      "SELECT quantity, reported, status FROM usage_hours WHERE subscription_id = $1 AND dimension = 'api-calls' AND hour = $2",
+      [id, lastHour()],
+    )
+    // 180 units, 100 of them included: 80 reported (not 50, as if the committed 30 were not there).
+    expect(rows[0]).toMatchObject({ quantity: '180', reported: '80' })
   })
 })

@@ -98,8 +98,23 @@ afterAll(async () => {
 
 const m = () => h.emulator.marketplace
 
-function buy(planId = 'small'): string {
-  return m().purchase({ offerId: 'meter-test', planId }).subscription.id
+/**
+ * Buys, and waits until the subscription's workflow has reported it to the ledger: that report is stamped
+ * with the workflow's time, so one arriving after a test's own changes at Microsoft would undo them there.
+ */
+async function buy(planId = 'small'): Promise<string> {
+  const id = m().purchase({ offerId: 'meter-test', planId }).subscription.id
+  await eventually(
+    async () =>
+      (
+        await db.query(
+          "SELECT 1 FROM metering_subscription_states WHERE subscription_id = $1 AND source = 'workflow'",
+          [id],
+        )
+      ).rowCount,
+    { what: 'the workflow reporting the subscription to the ledger' },
+  )
+  return id
 }
 
 async function post(events: unknown[]) {
@@ -140,7 +155,7 @@ const batchesFor = (id: string) =>
 
 describe('ingest', () => {
   it('answers accepted, duplicate or rejected per event, with what to fix', async () => {
-    const id = buy()
+    const id = await buy()
     const ok = event(id, 5)
     const results = await post([
       ok,
@@ -176,7 +191,7 @@ describe('ingest', () => {
 
 describe('submission', () => {
   it('consumes the included quantity first and reports only the overage, once', async () => {
-    const id = buy()
+    const id = await buy()
     await post([event(id, 60), event(id, 70, lastHourAt(40))])
     const report = await submit()
     expect(report.alerts.filter((a) => a.subscriptionId === id)).toEqual([])
@@ -199,7 +214,7 @@ describe('submission', () => {
   })
 
   it('settles a submission whose answer was lost by sending the same quantity again: billed once', async () => {
-    const id = buy()
+    const id = await buy()
     await post([event(id, 150)])
     // Microsoft takes the batch but answers after the client gave up (MARKETPLACE_TIMEOUT_MS is 3 s).
     m().setFaults({
@@ -218,7 +233,7 @@ describe('submission', () => {
   })
 
   it('does not send the hours of a Suspended subscription, and sends them once it is reinstated', async () => {
-    const id = buy()
+    const id = await buy()
     await post([event(id, 150)])
     m().suspend(id, { webhook: false })
     const report = await submit()
@@ -235,7 +250,7 @@ describe('submission', () => {
   })
 
   it('holds usage from a time the subscription turns out not to have been Subscribed, and never sends it', async () => {
-    const id = buy()
+    const id = await buy()
     await post([event(id, 130, lastHourAt(5)), event(id, 50, lastHourAt(40))])
     // Learnt after ingest: the workflow reports a suspension at :30 (Microsoft's time), then a reinstatement.
     const state = { offerId: 'meter-test', planId: 'small', termUnit: 'P1M', termStart: null }
@@ -258,7 +273,7 @@ describe('submission', () => {
   })
 
   it('reports an hour with a mid-hour plan change under the new plan, with its included quantity for the rest of the term', async () => {
-    const id = buy('small')
+    const id = await buy('small')
     await post([event(id, 80, lastHourAt(10))])
     const change = m().changePlan(id, 'large', { webhook: false })
     await marketplace.updateOperation(id, change.id, { status: 'Success' })
@@ -288,7 +303,7 @@ describe('submission', () => {
   })
 
   it('still reports the hours before a cancellation, and refuses usage after it', async () => {
-    const id = buy()
+    const id = await buy()
     await post([event(id, 120)])
     m().unsubscribe(id, { webhook: false })
     await submit()
@@ -300,7 +315,7 @@ describe('submission', () => {
 
 describe('operators', () => {
   it('see a refused hour failed with the reason and an alert, and retry it or move it to the next open hour', async () => {
-    const id = buy()
+    const id = await buy()
     await post([event(id, 4, lastHourAt(10), 'retired')])
     const report = await submit()
     expect(await hourOf(id, lastHour(), 'retired')).toMatchObject({
@@ -335,7 +350,7 @@ describe('the 24-hour watch', () => {
       logger: silentLogger,
     })
     try {
-      const id = buy()
+      const id = await buy()
       await post([event(id, 150)])
       m().suspend(id, { webhook: false })
       const waiting = await watch.submit()
@@ -358,7 +373,7 @@ describe('the 24-hour watch', () => {
 
 describe('reconciliation', () => {
   it("finds the day's mismatch with Microsoft's GET /usageEvents", async () => {
-    const id = buy()
+    const id = await buy()
     await post([event(id, 110)])
     await submit()
     expect(await hourOf(id, lastHour())).toMatchObject({ status: 'accepted', acceptedQuantity: 10 })
@@ -389,8 +404,8 @@ describe('reconciliation', () => {
 
 describe('reconciliation of what Microsoft billed', () => {
   it('reports an event Microsoft rejected, and one it processed with another quantity, after the submission', async () => {
-    const rejected = buy()
-    const adjusted = buy()
+    const rejected = await buy()
+    const adjusted = await buy()
     await post([event(rejected, 120), event(adjusted, 130)])
     await submit()
     // Microsoft's billing settles the two accepted events otherwise than sent.
@@ -503,8 +518,8 @@ describe('a worker killed in mid-batch', () => {
 // Last: it moves Microsoft's clock a day ahead.
 describe('the 24 hours', () => {
   it('carries an hour Microsoft answers Expired into a later hour, or records it lost after a cancellation', async () => {
-    const kept = buy()
-    const cancelled = buy()
+    const kept = await buy()
+    const cancelled = await buy()
     await post([event(kept, 140), event(cancelled, 130)])
     m().unsubscribe(cancelled, { webhook: false })
     m().advanceClock(24 * HOUR)

@@ -19,7 +19,8 @@ describe('bench (short plan)', () => {
     const [rate] = figures.rates
     expect(rate!.changes + rate!.skipped).toBe(SHORT.rates[0]!.rate * SHORT.rates[0]!.seconds)
     expect(rate!.webhookToPatch.n + rate!.misses).toBeGreaterThanOrEqual(rate!.changes)
-    expect(figures.memory.map((m) => m.live)).toEqual([0, expect.any(Number)])
+    expect(figures.memory.map((m) => m.added)).toEqual(SHORT.memory)
+    expect(figures.memory[1]!.live - figures.memory[0]!.live).toBe(SHORT.memory[1])
     expect(figures.memory.every((m) => m.workerRssMiB > 0)).toBe(true)
   }, 240_000)
 })

@@ -93,6 +93,8 @@ const CONVERGENCE_ROLLOUT_PATCH = 'converge-on-microsoft-rollout'
 const LEDGER_PATCH = 'report-state-to-usage-ledger'
 /** Marks runs in which an adopted subscription that is Subscribed at Microsoft is provisioned. */
 const PROVISION_ADOPTED_PATCH = 'provision-adopted-subscribed'
+/** Marks runs that read Microsoft after a customer change that overtook an open one (`PendingChange.overtook`). */
+const RESYNC_OVERTAKEN_PATCH = 'resync-after-overtaken-change'
 
 const MAX_DECISIONS = 200
 const { getSubscription } = wf.proxyActivities<Activities>({
@@ -109,9 +111,10 @@ const { recordSubscriptionState } = wf.proxyActivities<Pick<MeteringActivities, 
 
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionOutput> {
   const converge = wf.patched(CONVERGENCE_PATCH)
+  const resyncOvertaken = wf.patched(RESYNC_OVERTAKEN_PATCH)
   const inbox: SubscriptionEvent[] = [...(input.carried?.inbox ?? [])]
   const refused = new Map<string, string>()
-  let state: DriverState | undefined = input.carried && restore(input.carried.state, converge)
+  let state: DriverState | undefined = input.carried && restore(input.carried.state, converge, resyncOvertaken)
   let decisions: Decision[] = input.carried?.decisions ?? []
   const lanes = new Map<Lane | 'serial', Promise<void>>()
   /** Hooks retried in the background after holding their lane too long, by lane, oldest first. */
@@ -172,6 +175,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
           origin: input.origin,
           converge,
           provisionAdopted: wf.patched(PROVISION_ADOPTED_PATCH),
+          resyncOvertaken,
         },
         now(),
       ),

@@ -17,6 +17,12 @@ export interface PendingChange {
   reason?: string
   /** The vendor did not decide in time: accepted by default. */
   byDefault?: boolean
+  /**
+   * It arrived while an earlier change was still open, which is then never answered or settled here
+   * (Microsoft settles it itself): Microsoft's view is read once this one closes, so the earlier one is
+   * not lost. Set only when `SubscriptionContext.resyncOvertaken`.
+   */
+  overtook?: boolean
 }
 
 /** A change or cancellation the vendor asked for, from the request to Microsoft's answer. */
@@ -60,6 +66,8 @@ export interface SubscriptionContext {
   converge: boolean
   /** See `SubscriptionInput.provisionAdopted`. */
   provisionAdopted?: boolean
+  /** Read Microsoft's view after a change that overtook an open one (`PendingChange.overtook`). */
+  resyncOvertaken?: boolean
   /** Microsoft's view differed while the subscription was busy: read it again once it is idle. */
   resyncDue?: boolean
   unsubscribedAt?: string
@@ -87,6 +95,8 @@ export interface SubscriptionInput {
    * sets it for runs started since it existed; false by default.
    */
   provisionAdopted?: boolean
+  /** See `SubscriptionContext.resyncOvertaken`; true unless the workflow replays a run from before it. */
+  resyncOvertaken?: boolean
 }
 
 const MAX_OPERATIONS = 500

@@ -96,14 +96,15 @@ export function persist({ snapshot, deferred }: DriverState): PersistedState {
 }
 
 /**
- * The machine's state from a persisted one. `converge` is the workflow's choice for this run (see
- * `SubscriptionContext.converge`). Steps of earlier versions are mapped to today's: a customer change is
+ * The machine's state from a persisted one. `converge` and `resyncOvertaken` are the workflow's choices
+ * for this run (see `SubscriptionContext`). Steps of earlier versions are mapped to today's: a customer change is
  * no longer a state of its own (`subscribed.deciding`/`acknowledging` are `subscribed.idle` with
  * `context.change`).
  */
-export function restore(persisted: PersistedState, converge: boolean): DriverState {
+export function restore(persisted: PersistedState, converge: boolean, resyncOvertaken = true): DriverState {
   const value = isOpenChangeStep(persisted.value) ? { subscribed: 'idle' } : persisted.value
-  const snapshot = subscriptionMachine.resolveState({ value, context: { ...persisted.context, converge } })
+  const context = { ...persisted.context, converge, resyncOvertaken }
+  const snapshot = subscriptionMachine.resolveState({ value, context })
   return { snapshot, deferred: persisted.deferred }
 }
 

@@ -205,7 +205,9 @@ export const subscriptionMachine = setup({
             }
           : context.subscription,
     })),
-    startChange: assign(({ event }) => ({ change: pendingChangeOf(event) })),
+    startChange: assign(({ context, event }) => ({
+      change: pendingChangeOf(event, context.resyncOvertaken === true && !!context.change),
+    })),
     recordDecision: assign(({ context, event }) => ({
       change:
         event.type === 'change.decided'
@@ -215,10 +217,12 @@ export const subscriptionMachine = setup({
     takePendingChange: assign(({ context }) => ({
       ...applyChange(context, context.change!).update,
       change: undefined,
+      resyncDue: context.resyncDue || context.change?.overtook,
     })),
     dropPendingChange: assign(({ context }) => ({
       operations: rememberOperation(context, context.change?.operationId),
       change: undefined,
+      resyncDue: context.resyncDue || context.change?.overtook,
     })),
     startReinstatement: assign(({ event }) => ({
       reinstatement: { operationId: operationIdOf(event), open: isOpen(event) },
@@ -322,6 +326,7 @@ export const subscriptionMachine = setup({
     requests: [],
     converge: input.converge ?? true,
     provisionAdopted: input.provisionAdopted,
+    resyncOvertaken: input.resyncOvertaken ?? true,
   }),
   initial: 'routing',
   output: ({ context }) => ({

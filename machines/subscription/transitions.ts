@@ -135,12 +135,12 @@ export function isStaleConfirmedChange({ context, event }: Args): boolean {
   return isChange(event) && isNewOperation(context, event) && event.status === 'Succeeded' && isStale(context, event)
 }
 
-export function pendingChangeOf(event: SubscriptionEvent): PendingChange | undefined {
+export function pendingChangeOf(event: SubscriptionEvent, overtook = false): PendingChange | undefined {
   if (!isChange(event)) return undefined
   const { operationId, timeStamp, receivedAt } = event
   const planId = event.type === 'ChangePlan' ? event.planId : undefined
   const quantity = event.type === 'ChangeQuantity' ? event.quantity : undefined
-  return { operationId, action: event.type, planId, quantity, timeStamp, receivedAt }
+  return { operationId, action: event.type, planId, quantity, timeStamp, receivedAt, ...(overtook && { overtook }) }
 }
 
 /** Microsoft's view differs from this service's in status, plan or seats. */

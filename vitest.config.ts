@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config'
 // server started by the global setup (test/setup/temporal-server.ts).
 export default defineConfig({
   test: {
+    // Vitest's default on a 2-core machine is one file at a time; integration files mostly wait on servers,
+    // so two at a time roughly halves the suite's wall time there without starving either.
+    maxWorkers: 2,
     projects: [
       {
         test: {

@@ -178,7 +178,10 @@ const { reconcilePage, recordReconciliation } = wf.proxyActivities<Activities>({
 export async function reconciliationWorkflow(input: ReconciliationInput): Promise<ReconciliationReport> {
   const defaults = wf.patched(BATCHES_PATCH) ? DEFAULT_RECONCILIATION_SETTINGS : SETTINGS_BEFORE_BATCHES
   const settings = { ...defaults, ...input.settings }
-  let report = input.carried?.report ?? emptyReport(wf.workflowInfo().workflowId, input.trigger, now())
+  // Started when Temporal started the run (the chain's start), not when its first task ran: two runs started
+  // one after the other list in that order even when the second's first task runs first.
+  const { workflowId, startTime } = wf.workflowInfo()
+  let report = input.carried?.report ?? emptyReport(workflowId, input.trigger, startTime.toISOString())
   wf.setHandler(progressQuery, () => report)
 
   const window = new Set<Promise<void>>()

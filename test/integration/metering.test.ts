@@ -390,17 +390,20 @@ describe('reconciliation', () => {
       }),
     })
     expect(res.status).toBe(200)
-    const day = lastHour().slice(0, 10)
-    const report = await h.temporal.workflow.execute(meteringReconciliationWorkflow, {
-      taskQueue: h.config.taskQueue,
-      workflowId: `reconcile-${randomUUID()}`,
-      args: [day],
-    })
+    const report = await reconcileLastHoursDay()
     expect(report.findings).toContainEqual(
       expect.objectContaining({ subscriptionId: id, dimension: 'api-calls', finding: 'Mismatch', ledgerQuantity: 10 }),
     )
   })
 })
+
+/** The daily comparison with Microsoft's record, for the day of the last closed hour. */
+const reconcileLastHoursDay = () =>
+  h.temporal.workflow.execute(meteringReconciliationWorkflow, {
+    taskQueue: h.config.taskQueue,
+    workflowId: `reconcile-${randomUUID()}`,
+    args: [lastHour().slice(0, 10)],
+  })
 
 describe('reconciliation of what Microsoft billed', () => {
   it('reports an event Microsoft rejected, and one it processed with another quantity, after the submission', async () => {
@@ -414,12 +417,7 @@ describe('reconciliation of what Microsoft billed', () => {
     m().settleUsage(first!.usageEventId, { reconStatus: 'Rejected', processedQuantity: 0 })
     m().settleUsage(second!.usageEventId, { reconStatus: 'Mismatch', processedQuantity: 25 })
 
-    const day = lastHour().slice(0, 10)
-    const report = await h.temporal.workflow.execute(meteringReconciliationWorkflow, {
-      taskQueue: h.config.taskQueue,
-      workflowId: `reconcile-${randomUUID()}`,
-      args: [day],
-    })
+    const report = await reconcileLastHoursDay()
     expect(report.findings).toContainEqual(
       expect.objectContaining({ subscriptionId: rejected, finding: 'Rejected', ledgerQuantity: 20 }),
     )
@@ -433,7 +431,7 @@ describe('reconciliation of what Microsoft billed', () => {
     )
     const { rows } = await db.query<{ subscription_id: string; finding: string; recon_status: string }>(
       'SELECT subscription_id, finding, recon_status FROM usage_reconciliations WHERE day = $1 AND subscription_id = ANY($2)',
-      [day, [rejected, adjusted]],
+      [lastHour().slice(0, 10), [rejected, adjusted]],
     )
     expect(rows).toEqual(
       expect.arrayContaining([

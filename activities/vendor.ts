@@ -2,7 +2,7 @@
  * Activities that call the vendor's hooks (provision, decide, apply, suspend, reinstate, deprovision, notify).
  * @module
  */
-import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity'
+import { ApplicationFailure, activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity'
 import type { ActionParams } from '../machines/subscription/index.ts'
 import { clearHookFailure, recordHookFailure } from '../observability/metrics.ts'
 import { translatingFailures } from './failures.ts'
@@ -40,7 +40,7 @@ export function vendorActivities(hooks: VendorHooks) {
   return {
     provision: (p: ActionParams['provision']): Promise<ProvisionResult> => run((ctx) => hooks.provision(p, ctx)),
     decideChange: (p: ActionParams['decideChange'] & { deadline: string }): Promise<VendorDecision> =>
-      run((ctx) => hooks.decideChange(p, ctx)),
+      run((ctx) => beforeDeadline(p.deadline, ctx, (c) => hooks.decideChange(p, c))),
     applyChange: (p: ActionParams['applyChange']): Promise<void> => run((ctx) => hooks.applyChange(p, ctx)),
     suspendAccess: (p: ActionParams['suspendAccess']): Promise<void> => run((ctx) => hooks.suspend(p, ctx)),
     decideReinstatement: (p: ActionParams['decideReinstatement']): Promise<VendorDecision> =>
@@ -48,4 +48,22 @@ export function vendorActivities(hooks: VendorHooks) {
     deprovision: (p: ActionParams['deprovision']): Promise<void> => run((ctx) => hooks.deprovision(p, ctx)),
     notify: (p: ActionParams['notify']): Promise<void> => run((ctx) => hooks.notify(p, ctx)),
   }
+}
+
+/**
+ * Runs a hook that must answer by `deadline`: refused once it has passed, and given up (its signal aborted) when
+ * it passes. Both non-retryable, so the caller's default applies at once. The worker's own timeouts of a local
+ * activity are not enough: an attempt retried after a fast failure can outlive them (workflows/effects.ts).
+ */
+async function beforeDeadline<T>(
+  deadline: string,
+  ctx: HookContext,
+  hook: (ctx: HookContext) => Promise<T>,
+): Promise<T> {
+  const left = Date.parse(deadline) - Date.now()
+  const late = () => ApplicationFailure.nonRetryable(`the vendor did not answer by ${deadline}`, 'DeadlinePassed')
+  if (!(left > 0)) throw late()
+  const expiry = AbortSignal.timeout(left)
+  const expired = new Promise<never>((_, reject) => expiry.addEventListener('abort', () => reject(late())))
+  return Promise.race([hook({ ...ctx, signal: AbortSignal.any([ctx.signal, expiry]) }), expired])
 }

@@ -129,16 +129,16 @@ export async function perform(effect: SideEffect, settings: EffectSettings, boun
       })
       const left = deadline - Date.now()
       if (left < 200) return accept('no time left in Microsoft’s window; accepted by default')
-      const options: ActivityOptions = {
-        startToCloseTimeout: left,
-        scheduleToCloseTimeout: left,
-        retry: { initialInterval: '100ms', maximumInterval: '1s' },
-      }
-      // Decided inside the workflow task that took the change (see DECIDE_LOCALLY_PATCH).
+      const retry = { initialInterval: '100ms', maximumInterval: '1s' }
+      // Decided inside the workflow task that took the change (see DECIDE_LOCALLY_PATCH). A local activity
+      // gets the window as its schedule-to-close timeout only: when a start-to-close timeout of the same
+      // length fired first, the worker's core retried the attempt and lost the schedule-to-close timeout, so
+      // the vendor was asked again and again and Microsoft never answered (test/integration/decisions.test.ts).
+      // The activity itself also refuses to go past the deadline (activities/vendor.ts).
       const { decideChange } =
         bounded && wf.patched(DECIDE_LOCALLY_PATCH)
-          ? wf.proxyLocalActivities<Activities>({ ...options, summary: summaryOf(effect) })
-          : activities({ ...options, ...urgent })
+          ? wf.proxyLocalActivities<Activities>({ scheduleToCloseTimeout: left, retry, summary: summaryOf(effect) })
+          : activities({ startToCloseTimeout: left, scheduleToCloseTimeout: left, retry, ...urgent })
       try {
         const decision = await decideChange({ ...effect.params, deadline: new Date(deadline).toISOString() })
         return { event: { type: 'change.decided', operationId: change.operationId, ...decision } }

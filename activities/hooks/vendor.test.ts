@@ -113,6 +113,10 @@ describe('the hook context', () => {
   })
 })
 
+const change = { operationId: 'op', action: 'ChangePlan' as const, planId: 'pro', receivedAt: new Date().toISOString() }
+/** A deadline this many seconds from now (the activity compares it with the clock). */
+const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString()
+
 describe('the activities', () => {
   it('call the matching hooks and return their answers', async () => {
     const { hooks, calls } = recordingHooks({
@@ -121,15 +125,9 @@ describe('the activities', () => {
     })
     const a = vendorActivities(hooks)
     const env = activity(info('sub-1', 'run-a', '1'))
-    const change = {
-      operationId: 'op',
-      action: 'ChangePlan' as const,
-      planId: 'pro',
-      receivedAt: '2025-01-01T00:00:00Z',
-    }
 
     await expect(env.run(a.provision, { subscription })).resolves.toEqual({ status: 'completed' })
-    await expect(env.run(a.decideChange, { subscription, change, deadline: '2025-01-01T00:00:06Z' })).resolves.toEqual({
+    await expect(env.run(a.decideChange, { subscription, change, deadline: inSeconds(6) })).resolves.toEqual({
       accept: false,
       reason: 'no',
     })
@@ -148,6 +146,24 @@ describe('the activities', () => {
       .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ApplicationFailure)
     expect(err).toMatchObject({ type: 'VendorRejected', nonRetryable: true, message: 'unknown tenant' })
+  })
+
+  it('refuse to ask the vendor about a change once its deadline has passed', async () => {
+    const { hooks, calls } = recordingHooks()
+    const err = await activity(info('sub-1', 'run-a', '1'))
+      .run(vendorActivities(hooks).decideChange, { subscription, change, deadline: inSeconds(-1) })
+      .catch((e: unknown) => e)
+    expect(err).toMatchObject({ type: 'DeadlinePassed', nonRetryable: true })
+    expect(calls).toEqual([])
+  })
+
+  it('give up on a vendor deciding a change at its deadline, and abort its signal', async () => {
+    const { hooks, contexts } = recordingHooks({ decideChange: () => new Promise(() => undefined) })
+    const err = await activity(info('sub-1', 'run-a', '1'))
+      .run(vendorActivities(hooks).decideChange, { subscription, change, deadline: inSeconds(0.2) })
+      .catch((e: unknown) => e)
+    expect(err).toMatchObject({ type: 'DeadlinePassed', nonRetryable: true })
+    expect(contexts[0]!.signal.aborted).toBe(true)
   })
 
   it('let any other failure through, to be retried', async () => {

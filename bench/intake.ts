@@ -8,12 +8,12 @@
  * one on both sides.
  * @module
  */
-import { readFileSync } from 'node:fs'
 import pMap from 'p-map'
 import { silentLogger } from '../config/logger.ts'
 import { createMarketplaceClient } from '../marketplace/client/index.ts'
 import { toMarketplaceEvent } from '../server/webhook/to-event.ts'
 import { createSubscriptionsGateway } from '../server/subscriptions-gateway.ts'
+import { cpuAccounting, perUnit, type CpuAccount } from './cpu.ts'
 import type { Service } from './service.ts'
 import { latency, type Latency } from './stats.ts'
 
@@ -29,12 +29,6 @@ export interface IntakeFigures {
    * Get Operation (Microsoft's side, on another machine in production).
    */
   cpuMsPerIntake: { webhook: Record<string, number>; floor: Record<string, number> }
-}
-
-/** CPU time a process has used so far, in ms (Linux: utime + stime of /proc/<pid>/stat, 10 ms ticks). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 interface Renewal {
@@ -70,20 +64,8 @@ export async function measureIntake(
   /** The Temporal server's process, when it is on this machine. */
   temporalPid?: number,
 ): Promise<IntakeFigures> {
-  const pids: Record<string, number | undefined> = {
-    server: service.servers[0]!.process.pid,
-    worker: service.workers[0]!.process.pid,
-    temporal: temporalPid,
-    bench: process.pid,
-  }
-  const processes = Object.entries(pids).filter((e): e is [string, number] => e[1] !== undefined)
-  const cpu = { webhook: new Map<string, number>(), floor: new Map<string, number>() }
-  /** Runs one round and adds the CPU each process spent in it to `side`'s account. */
-  const accounted = async (side: Map<string, number>, round: () => Promise<unknown>) => {
-    const before = processes.map(([, pid]) => cpuMs(pid))
-    await round()
-    processes.forEach(([name, pid], i) => side.set(name, (side.get(name) ?? 0) + cpuMs(pid) - before[i]!))
-  }
+  const accounted = cpuAccounting(service, temporalPid)
+  const cpu: { webhook: CpuAccount; floor: CpuAccount } = { webhook: new Map(), floor: new Map() }
   const gateway = createSubscriptionsGateway({
     client: service.temporal,
     taskQueue: service.taskQueue,
@@ -130,13 +112,11 @@ export async function measureIntake(
   }
   const webhook = { ...latency(webhookMs), perSecond: Math.round((webhookMs.length / webhookWall) * 1000) }
   const floor = { ...latency(floorMs), perSecond: Math.round((floorMs.length / floorWall) * 1000) }
-  const perIntake = (side: Map<string, number>, n: number) =>
-    Object.fromEntries([...side].map(([name, ms]) => [name, +(ms / n).toFixed(1)]))
   return {
     concurrency,
     webhook,
     floor,
     ratio: +(webhook.perSecond / floor.perSecond).toFixed(2),
-    cpuMsPerIntake: { webhook: perIntake(cpu.webhook, webhookMs.length), floor: perIntake(cpu.floor, floorMs.length) },
+    cpuMsPerIntake: { webhook: perUnit(cpu.webhook, webhookMs.length), floor: perUnit(cpu.floor, floorMs.length) },
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { changePaths } from './change-path.ts'
+import { cpuAccounting, perUnit, type CpuAccount } from './cpu.ts'
 import type { Service } from './service.ts'
 import { latency, type Latency } from './stats.ts'
 
@@ -21,33 +22,49 @@ export interface RateFigures {
   misses: number
   /** Where the time went, hop by hop, over a sample of the changes PATCHed in time or late (change-path.ts). */
   path: Awaited<ReturnType<typeof changePaths>>
+  /**
+   * CPU ms each process spent per change, from the first change to the end of the last one's window (its
+   * follow-up work included), and the cores all of them kept busy while the changes came: on this machine's
+   * two cores, what a change costs says which rate it can sustain.
+   */
+  cpuMsPerChange: Record<string, number>
+  coresBusy: number
 }
 
 export async function sustainedChanges(
   service: Service,
   pool: string[],
   { rate, seconds }: { rate: number; seconds: number },
+  /** The Temporal server's process, when it is on this machine. */
+  temporalPid?: number,
 ): Promise<RateFigures> {
+  const accounted = cpuAccounting(service, temporalPid)
+  const sending: CpuAccount = new Map()
+  const cpu: CpuAccount = new Map()
   const m = service.emulator.marketplace
   const quantity = new Map<string, number>()
   const changes: { id: string; operationId: string }[] = []
   let skipped = 0
   const total = Math.round(rate * seconds)
   const started = performance.now()
-  for (let k = 0; k < total; k++) {
-    const wait = started + (k * 1000) / rate - performance.now()
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    const id = pool[k % pool.length]!
-    const next = (quantity.get(id) ?? 10) === 11 ? 12 : 11
-    try {
-      changes.push({ id, operationId: m.changeQuantity(id, next).id })
-      quantity.set(id, next)
-    } catch {
-      skipped++
+  const send = async () => {
+    for (let k = 0; k < total; k++) {
+      const wait = started + (k * 1000) / rate - performance.now()
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+      const id = pool[k % pool.length]!
+      const next = (quantity.get(id) ?? 10) === 11 ? 12 : 11
+      try {
+        changes.push({ id, operationId: m.changeQuantity(id, next).id })
+        quantity.set(id, next)
+      } catch {
+        skipped++
+      }
     }
   }
+  await accounted(cpu, () => accounted(sending, send))
+  const sendingMs = performance.now() - started
   // Every change has had its window by then.
-  await new Promise((r) => setTimeout(r, MICROSOFT_WINDOW_MS + 1_000))
+  await accounted(cpu, () => new Promise((r) => setTimeout(r, MICROSOFT_WINDOW_MS + 1_000)))
   const windows: number[] = []
   const patched: Parameters<typeof changePaths>[1] = []
   let misses = 0
@@ -69,5 +86,16 @@ export async function sustainedChanges(
     if (ms > MICROSOFT_WINDOW_MS) misses++
   }
   const path = await changePaths(service, patched)
-  return { rate, seconds, changes: changes.length, skipped, webhookToPatch: latency(windows), misses, path }
+  const busyMs = [...sending.values()].reduce((a, b) => a + b, 0)
+  return {
+    rate,
+    seconds,
+    changes: changes.length,
+    skipped,
+    webhookToPatch: latency(windows),
+    misses,
+    path,
+    cpuMsPerChange: perUnit(cpu, changes.length),
+    coresBusy: +(busyMs / sendingMs).toFixed(2),
+  }
 }

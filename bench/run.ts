@@ -90,7 +90,7 @@ export async function runBench(temporalAddress: string, plan: BenchPlan, tempora
     for (const step of plan.rates) {
       const pool = await adoptMany(service, Math.ceil(step.rate * plan.poolPerRate))
       live += pool.length
-      rates.push(await sustainedChanges(service, pool, step))
+      rates.push(await sustainedChanges(service, pool, step, temporalPid))
       progress(`${step.rate}/s measured`)
     }
 

@@ -19,6 +19,10 @@ describe('bench (short plan)', () => {
     const [rate] = figures.rates
     expect(rate!.changes + rate!.skipped).toBe(SHORT.rates[0]!.rate * SHORT.rates[0]!.seconds)
     expect(rate!.webhookToPatch.n + rate!.misses).toBeGreaterThanOrEqual(rate!.changes)
+    // The changes' CPU, process by process: the worker ran their workflow tasks, the server took their webhooks.
+    expect(rate!.cpuMsPerChange.worker).toBeGreaterThan(0)
+    expect(rate!.cpuMsPerChange.server).toBeGreaterThan(0)
+    expect(rate!.coresBusy).toBeGreaterThan(0)
     expect(figures.memory.map((m) => m.added)).toEqual(SHORT.memory)
     expect(figures.memory[1]!.live - figures.memory[0]!.live).toBe(SHORT.memory[1])
     expect(figures.memory.every((m) => m.workerRssMiB > 0)).toBe(true)

@@ -38,11 +38,12 @@ export interface CreateWorkerOptions {
 }
 
 /**
- * The worker's sizing (figures in bench/README.md). A cached workflow holds 45–100 KB with one shared V8
- * context (`reuseV8Context`), so the cache bounds the worker's memory whatever the number of live
- * subscriptions: 2000 cached ≤ 200 MiB over the process's own ~400 MiB, under 1 GiB at 10k live or more.
- * An evicted workflow is replayed from its history on its next event; idle subscriptions rarely get one.
- * The SDK's default would grow with the heap limit (2310 here, far more on a large machine).
+ * The worker's sizing (figures in bench/README.md). The cache, not the number of live subscriptions, sets the
+ * worker's memory: a cached workflow holds about 140 KB of its workflow thread's heap (heap snapshots: each
+ * one evaluates the workflow modules again, the lifecycle machine's 15 state nodes included, even with one
+ * shared V8 context, `reuseV8Context`), and an evicted one about nothing. 1000 cached is ~140 MiB over the
+ * process's own ~400 MiB; an evicted subscription replays its short history on its next event, and idle
+ * subscriptions rarely get one. The SDK's default grows with the heap limit (2310 here, more on a large machine).
  */
 export interface WorkerTuning {
   maxCachedWorkflows?: number
@@ -55,7 +56,7 @@ export interface WorkerTuning {
 }
 
 export const DEFAULT_TUNING: Required<WorkerTuning> = {
-  maxCachedWorkflows: 2000,
+  maxCachedWorkflows: 1000,
   maxConcurrentWorkflowTaskExecutions: 40,
   maxConcurrentActivityTaskExecutions: 100,
   maxConcurrentAcknowledgements: 50,

@@ -39,9 +39,9 @@ export interface CreateWorkerOptions {
 
 /**
  * The worker's sizing (figures in bench/README.md). The cache, not the number of live subscriptions, sets the
- * worker's memory: a cached workflow holds about 140 KB of its workflow thread's heap (heap snapshots: each
+ * worker's memory: a cached workflow holds 140–200 KB of its workflow thread's heap (heap snapshots: each
  * one evaluates the workflow modules again, the lifecycle machine's 15 state nodes included, even with one
- * shared V8 context, `reuseV8Context`), and an evicted one about nothing. 1000 cached is ~140 MiB over the
+ * shared V8 context, `reuseV8Context`), and an evicted one about nothing. 1000 cached is 140–200 MiB over the
  * process's own ~400 MiB; an evicted subscription replays its short history on its next event, and idle
  * subscriptions rarely get one. The SDK's default grows with the heap limit (2310 here, more on a large machine).
  */

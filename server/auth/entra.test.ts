@@ -1,5 +1,5 @@
-import { generateKeyPair, SignJWT } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { createRemoteJWKSet, generateKeyPair, SignJWT, type JWTVerifyGetKey } from 'jose'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { useTestAuthority } from '../../test/support/entra-authority.ts'
 import { createEntraVerifier, EntraTokenError, EntraUnavailableError, bearerToken } from './entra.ts'
 
@@ -116,6 +116,47 @@ describe('keys or metadata unavailable is an EntraUnavailableError (503), never 
     for (let i = 0; i < 3; i++) await verify(await running.signer.sign())
     expect(running.authority.hits.metadata - before.metadata).toBe(1)
     expect(running.authority.hits.keys - before.keys).toBe(1)
+  })
+})
+
+describe('a token Microsoft reuses until it expires', () => {
+  /** A verifier whose key lookups are counted: one lookup is one signature check. */
+  const counting = () => {
+    const remote = createRemoteJWKSet(new URL(running.authority.jwksUrl))
+    const lookups = { count: 0 }
+    const keys: JWTVerifyGetKey = (header, token) => {
+      lookups.count++
+      return remote(header, token)
+    }
+    return { verify: createEntraVerifier({ tenantId: TENANT, audience: AUDIENCE, keys }), lookups }
+  }
+  afterEach(() => vi.useRealTimers())
+
+  it('has its signature checked once, and its repeats accepted with the same claims', async () => {
+    const { verify, lookups } = counting()
+    const token = await running.signer.sign({ oid: 'marketplace' })
+    const first = await verify(token)
+    for (let i = 0; i < 3; i++) await expect(verify(token)).resolves.toEqual(first)
+    expect(lookups.count).toBe(1)
+    // Another token (a renewed one) is checked in full.
+    await verify(await running.signer.sign({ oid: 'marketplace', uti: 'renewed' }))
+    expect(lookups.count).toBe(2)
+  })
+
+  it('is refused once it has expired, even though it was accepted before', async () => {
+    const { verify } = counting()
+    const token = await running.signer.sign({ exp: Math.floor(Date.now() / 1000) + 60 })
+    await verify(token)
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now() + 60_000 + 31_000)
+    await expect(verify(token)).rejects.toBeInstanceOf(EntraTokenError)
+  })
+
+  it('is not remembered when refused: a wrong token stays wrong', async () => {
+    const { verify, lookups } = counting()
+    const token = await running.signer.sign({ tid: '00000000-0000-4000-8000-000000000000' })
+    for (let i = 0; i < 2; i++) await expect(verify(token)).rejects.toBeInstanceOf(EntraTokenError)
+    expect(lookups.count).toBe(2)
   })
 })
 

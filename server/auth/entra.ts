@@ -4,6 +4,12 @@
  * only the claims that are its own on top of what is checked here: the RS256 signature against a key the
  * tenant publishes, the lifetime (`exp` required, 30 s of clock skew), `aud` and `tid`.
  *
+ * A token verified once is remembered until it expires (at most `VERIFIED_TOKENS_MAX` of them): Microsoft
+ * reuses one access token for every call until it expires, so the RS256 check runs once per token, not
+ * once per webhook (it was 13 % of the server's CPU per webhook; bench/README.md). Only the exact token
+ * string that passed every check is remembered, so nothing can be forged from it; a key withdrawn by the
+ * tenant stays trusted until the tokens it signed expire, as it does for jose's key cache below.
+ *
  * Keys come from jose's remote key set (cached 12 hours, refreshed when an unknown `kid` appears), found at
  * `jwksUrl` or through the tenant's OpenID metadata. The issuer is not pinned: it differs between v1 and
  * v2 tokens of the same tenant; `tid` and the signing keys already tie the token to the tenant.
@@ -17,6 +23,7 @@
  * @module
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import { LRUCache } from 'lru-cache'
 
 export interface EntraVerifierOptions {
   /** The tenant whose keys sign the tokens, and the token's expected `tid`. */
@@ -49,6 +56,9 @@ export type EntraVerifier = (token: string) => Promise<JWTPayload>
 export const MICROSOFT_AUTHORITY = 'https://login.microsoftonline.com'
 const DEFAULT_TIMEOUT_MS = 5_000
 const KEYS_MAX_AGE_MS = 12 * 3_600_000
+const CLOCK_TOLERANCE_S = 30
+/** Tokens remembered as verified: Microsoft's webhook token, and the few callers of `/api`. */
+const VERIFIED_TOKENS_MAX = 1_000
 
 /** The token of an `Authorization: Bearer …` header, or undefined. */
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -79,14 +89,19 @@ export function createEntraVerifier(options: EntraVerifierOptions): EntraVerifie
     }
   }
 
+  const verified = new LRUCache<string, JWTPayload>({ max: VERIFIED_TOKENS_MAX })
+
   return async function verifyEntraToken(token) {
+    const known = verified.get(token)
+    // Past its lifetime (with the check's own clock tolerance) a remembered token is judged again, and refused.
+    if (known && Date.now() < (known.exp! + CLOCK_TOLERANCE_S) * 1000) return known
     let payload: JWTPayload
     try {
       ;({ payload } = await jwtVerify(token, getKey, {
         audience: options.audience,
         algorithms: ['RS256'],
         requiredClaims: ['exp'],
-        clockTolerance: 30,
+        clockTolerance: CLOCK_TOLERANCE_S,
       }))
     } catch (err) {
       if (err instanceof EntraUnavailableError) throw err
@@ -96,6 +111,7 @@ export function createEntraVerifier(options: EntraVerifierOptions): EntraVerifie
     }
     const tenant = payload.tid ?? payload['http://schemas.microsoft.com/identity/claims/tenantid']
     if (tenant !== options.tenantId) throw new EntraTokenError('token is for another tenant')
+    verified.set(token, payload)
     return payload
   }
 }

@@ -4,6 +4,7 @@
  * The figures themselves are judged by people on an idle machine, not here.
  */
 import { describe, expect, inject, it } from 'vitest'
+import { judge } from '../../bench/goals.ts'
 import { runBench, SHORT } from '../../bench/run.ts'
 
 describe('bench (short plan)', () => {
@@ -26,5 +27,9 @@ describe('bench (short plan)', () => {
     expect(figures.memory.map((m) => m.added)).toEqual(SHORT.memory)
     expect(figures.memory[1]!.live - figures.memory[0]!.live).toBe(SHORT.memory[1])
     expect(figures.memory.every((m) => m.workerRssMiB > 0)).toBe(true)
+    // The results file judges every goal the run has figures for: both intakes, the rate, memory per 1000.
+    const goals = judge(figures, 2)
+    expect(goals).toHaveLength(4)
+    expect(goals.every((g) => g.met || g.limitedBy)).toBe(true)
   }, 240_000)
 })

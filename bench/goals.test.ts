@@ -28,18 +28,23 @@ const rate = (perSecond: number, misses: number, p99: number, cpu: Record<string
   coresBusy: 1.85,
 })
 
+/** The worker's RSS at 0, 1k and 10k adopted, and the steps between them as run.ts computes them. */
+const memoryAt = (at0: number, at1k: number, at10k: number): Pick<GoalFigures, 'memory' | 'perThousand'> => ({
+  memory: [
+    { added: 0, workerRssMiB: at0 },
+    { added: 1000, workerRssMiB: at1k },
+    { added: 10_000, workerRssMiB: at10k },
+  ],
+  perThousand: [
+    { from: 0, to: 1000, perThousandMiB: at1k - at0 },
+    { from: 1000, to: 10_000, perThousandMiB: Math.round(((at10k - at1k) * 1000) / 9000) },
+  ],
+})
+
 const figures = (over: Partial<GoalFigures> = {}): GoalFigures => ({
   intake: [intake(1, 40, 80, 9, 4), intake(32, 130, 150, 200, 150)],
   rates: [rate(5, 0, 900, { temporal: 60, worker: 43, server: 8, bench: 13 })],
-  memory: [
-    { added: 0, workerRssMiB: 394 },
-    { added: 1000, workerRssMiB: 480 },
-    { added: 10_000, workerRssMiB: 900 },
-  ],
-  perThousand: [
-    { from: 0, to: 1000, perThousandMiB: 86 },
-    { from: 1000, to: 10_000, perThousandMiB: 47 },
-  ],
+  ...memoryAt(394, 480, 900),
   ...over,
 })
 
@@ -89,18 +94,7 @@ describe('the goals of issue 12, judged on one run', () => {
     })
     expect(tenK).toMatchObject({ met: true, measured: '900 MiB' })
 
-    const heavy = figures({
-      memory: [
-        { added: 0, workerRssMiB: 394 },
-        { added: 1_000, workerRssMiB: 510 },
-        { added: 10_000, workerRssMiB: 1500 },
-      ],
-      perThousand: [
-        { from: 0, to: 1000, perThousandMiB: 116 },
-        { from: 1000, to: 10_000, perThousandMiB: 110 },
-      ],
-    })
-    const [, , , over, overTenK] = judge(heavy, 2)
+    const [, , , over, overTenK] = judge(figures(memoryAt(394, 510, 1500)), 2)
     expect(over).toMatchObject({ met: false })
     expect(over!.measured).toMatch(/^111 MiB per 1000 from 0 to 10000/)
     expect(over!.limitedBy).toMatch(/warm-up/)

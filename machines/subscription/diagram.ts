@@ -38,7 +38,8 @@ function edgesOf(node: AnyStateNode): Edge[] {
       const guard = guardText(t.guard as Guard)
       const label = guard ? `${event} [${guard}]` : event
       if (t.target?.length) for (const to of t.target) edges.push({ from: node, to, label })
-      else edges.push({ from: node, label })
+      // A handler that does nothing takes the event from the ancestors' handlers: the event is ignored.
+      else edges.push({ from: node, label: t.actions.length ? label : `${label} (ignored)` })
     }
   }
   for (const t of node.always ?? []) {

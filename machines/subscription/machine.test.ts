@@ -1,5 +1,6 @@
+import { transition } from 'xstate'
 import { describe, expect, it } from 'vitest'
-import { refusalOf, stepOf, type SubscriptionEvent } from './index.ts'
+import { refusalOf, stepOf, subscriptionMachine, type SubscriptionEvent } from './index.ts'
 import {
   RETENTION_DAYS,
   Run,
@@ -1212,16 +1213,17 @@ describe('Unsubscribe and the final state', () => {
     expect(effect(step, 'deprovision').retainUntil).toBe(plusDays(minutes(60), RETENTION_DAYS))
   })
 
-  // BUG (minor; machine.ts, root `on`): the machine itself still takes the root's handlers once it is final
-  // (XState evaluates the root's transitions in a done snapshot): ChangePlan InProgress starts a change and
-  // emits decideChange, and `snapshot.can()` is true. The driver's `status === 'done'` check hides it (the
-  // test above), but whatever drives the machine directly (@xstate/graph, Stately's tools, the diagram)
-  // sees it, and "this machine alone decides whether an event applies" does not hold. Fix: a guard `live`
-  // (`!context.unsubscribedAt`, which `close` sets) on every root handler. Flip to `it` with the fix.
-  it.fails('takes no event in the machine itself once Unsubscribed', () => {
+  // Whatever drives the machine directly (@xstate/graph, Stately's tools, the diagram) sees the same: XState
+  // evaluates the root's handlers in a done snapshot unless the final state takes the event first.
+  it('takes no event in the machine itself once Unsubscribed', () => {
     const { snapshot } = reach('unsubscribed').last
     expect(snapshot.can(changePlan('op-late', 'gold'))).toBe(false)
     expect(snapshot.can({ type: 'change.decided', operationId: 'op-late', accept: true })).toBe(false)
+    // Taken directly, a late ChangePlan neither starts a change nor asks the vendor.
+    const [next, actions] = transition(subscriptionMachine, snapshot, changePlan('op-late', 'gold'))
+    expect(next.value).toBe('unsubscribed')
+    expect(next.context.change).toBeUndefined()
+    expect(actions).toEqual([])
   })
 
   it('counts the retention from the time the Unsubscribe happened when the event carries it', () => {

@@ -823,6 +823,9 @@ export const subscriptionMachine = setup({
       description:
         'Unsubscribed, final. Access is revoked now (hook `deprovision`); the vendor keeps the data until `retainUntil`.',
       type: 'final',
+      // Takes no event: XState still offers the root's handlers to a done snapshot, and this state's own
+      // handler, which does nothing, is found before theirs.
+      on: { '*': {} },
       entry: [
         'close',
         {

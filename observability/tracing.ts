@@ -154,6 +154,11 @@ export function withClientSpan<T>(
   })
 }
 
+/** Adds attributes to the active span (the request's server span in a route handler); nothing when off. */
+export function annotateActiveSpan(attributes: Attributes): void {
+  if (active) trace.getActiveSpan()?.setAttributes(attributes)
+}
+
 /**
  * Pino mixin: the active span's `trace_id` and `span_id`, so logs and traces meet; nothing when off.
  * A new object each time: pino merges the record's fields into it.

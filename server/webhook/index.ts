@@ -20,6 +20,7 @@ import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from '../../config/logger.ts'
 import { isMarketplaceError, type MarketplaceClient } from '../../marketplace/client/index.ts'
 import { recordWebhook } from '../../observability/metrics.ts'
+import { annotateActiveSpan } from '../../observability/tracing.ts'
 import { webhookPayloadSchema, type Operation, type WebhookPayload } from '../../marketplace/schemas.ts'
 import { SubscriptionClosedError, type SubscriptionsGateway } from '../subscriptions-gateway.ts'
 import { toMarketplaceEvent } from './to-event.ts'
@@ -71,6 +72,9 @@ export function webhook(deps: WebhookDeps) {
         )
       }
       const payload = parsed.data
+      // The operation id is the correlation id of every call about it (Get Operation here, the PATCH later),
+      // so Microsoft's logs and this request's trace meet on it.
+      annotateActiveSpan({ 'x-ms-correlationid': payload.id })
       const log = logger.child({
         subscriptionId: payload.subscriptionId,
         operationId: payload.id,

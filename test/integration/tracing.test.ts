@@ -100,7 +100,12 @@ it('follows a customer ChangeQuantity in one trace from the webhook to the PATCH
   )
   const webhook = named(spans, 'POST /webhook')!
   expect(webhook.parentSpanId).toBeUndefined()
-  expect(webhook.attributes).toMatchObject({ 'http.route': '/webhook', 'http.response.status_code': 200 })
+  expect(webhook.attributes).toMatchObject({
+    'http.route': '/webhook',
+    'http.response.status_code': 200,
+    // The same correlation id as the PATCH: the operation's id.
+    'x-ms-correlationid': operation.id,
+  })
   // One tree: from each of them (and the PATCH), parent after parent, up to the webhook's span.
   const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]))
   const ancestors = (span: ReadableSpan) => {

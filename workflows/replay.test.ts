@@ -5,7 +5,9 @@
  * were recorded before `CONVERGENCE_PATCH` (workflows/subscription.ts): they replay on the legacy path;
  * `before-ledger.*` before `LEDGER_PATCH` (no report to the usage ledger); `before-local-decide.*` before
  * `DECIDE_LOCALLY_PATCH` (workflows/effects.ts: a customer's change decided by an activity);
- * `before-provision-adopted.*` before `PROVISION_ADOPTED_PATCH` (an adopted Subscribed one not provisioned).
+ * `before-provision-adopted.*` before `PROVISION_ADOPTED_PATCH` (an adopted Subscribed one not provisioned);
+ * `before-batches.*` before `BATCHES_PATCH` (workflows/reconciliation.ts: five pages checked one per activity,
+ * four at once, so that the third check was scheduled while two were running, which two at once would not do).
  * Keep such files when re-recording; they stand for runs still open in production.
  */
 import { readdirSync, readFileSync } from 'node:fs'

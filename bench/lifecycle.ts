@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every figure of bench/run.ts in one run, on a Temporal dev server of its own (SQLite in
  * a temporary file, as `npm start` uses), the project's emulator and real HTTP; printed, and written to
- * bench/results/<time>.json, with issue 12's goals judged on them (goals.ts). BENCH_SHORT=1 (or CI=true) runs the short plan in about a minute.
+ * bench/results/<time>.json, with issue 12's goals judged on them (goals.ts). BENCH_SHORT=1 (or CI=true)
+ * runs the short plan in about a minute.
  * @module
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
